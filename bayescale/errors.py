@@ -1,0 +1,13 @@
+"""Exceptions and warnings that speak to the user."""
+
+
+class BayescaleInputError(ValueError):
+    """Bad input from the user: a file, a column, a value, an argument.
+
+    The message is one line that names the problem and says what to do; the
+    command line prints it and exits with status 2.
+    """
+
+
+class SamplingWarning(UserWarning):
+    """The sampler finished but its draws should not be trusted as they are."""

@@ -1,0 +1,267 @@
+"""Fit a law to runs; the :class:`Fit` result predicts, summarizes and saves itself."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pymc as pm
+import xarray as xr
+from pymc_extras.prior import Prior
+
+from bayescale import __version__
+from bayescale.catalog import get_law
+from bayescale.diagnostics import Diagnostics, check
+from bayescale.errors import BayescaleInputError
+from bayescale.law import Law
+from bayescale.likelihood import Noise
+from bayescale.model import NOISE, RUN_DIM, ModelSpec, build_model, model_data, resolve_scales
+from bayescale.points import prediction_points
+from bayescale.predict import law_mean, pointwise_log_likelihood, predictive_draws
+from bayescale.runs import Runs, load_runs
+from bayescale.sampling import SamplerSettings, sample_posterior
+
+META = "bayescale"
+
+
+@dataclass
+class Fit:
+    """A fitted law: the ArviZ ``DataTree`` plus what is needed to use it.
+
+    The tree has the groups ``posterior``, ``sample_stats``, ``log_likelihood``,
+    ``observed_data`` and ``constant_data`` (inputs in raw units, dim ``run``); any ArviZ
+    function accepts it. Everything else (law, priors, column mapping, input scales,
+    sampler settings) is recorded in ``tree.attrs["bayescale"]``.
+    """
+
+    tree: xr.DataTree
+    spec: ModelSpec
+    columns: dict[str, str]
+    scales: dict[str, float]
+    settings: dict
+    diagnostics: Diagnostics
+
+    @property
+    def law(self) -> Law:
+        return self.spec.law
+
+    @property
+    def posterior(self) -> xr.Dataset:
+        return self.tree["posterior"].to_dataset()
+
+    def __repr__(self) -> str:
+        n_runs = self.tree["observed_data"].sizes[RUN_DIM]
+        return f"<Fit {self.law.name}: {n_runs} runs, {self.diagnostics.draws} draws; {self.law.formula}>"
+
+    # -- data ----------------------------------------------------------------------------
+
+    def runs(self) -> pd.DataFrame:
+        """The fitted runs, with the law's variable names as columns."""
+        data = {n: self.tree["constant_data"][n].values for n in self.law.input_names}
+        data[self.law.output.name] = self.tree["observed_data"][self.law.output.name].values
+        return pd.DataFrame(data)
+
+    @property
+    def model(self) -> pm.Model:
+        """The PyMC model of this fit, rebuilt from its spec and data, for inspection."""
+        runs = Runs(self.runs(), {n: n for n in [*self.law.input_names, self.law.output.name]}, self.law.name)
+        return build_model(self.spec, model_data(self.law, runs, self.scales))
+
+    # -- draws ---------------------------------------------------------------------------
+
+    def draws(self, names: list[str] | None = None) -> dict[str, np.ndarray]:
+        """Posterior draws (chains stacked) of law parameters and the noise scale."""
+        names = names or [*self.law.param_names, NOISE]
+        return {n: self.posterior[n].values.reshape(-1) for n in names}
+
+    def mean_draws(self, **points: np.ndarray) -> np.ndarray:
+        """The law's mean per draw (rows) at raw input points (columns)."""
+        scaled = {n: np.asarray(v, dtype=float) / self.scales[n] for n, v in points.items()}
+        return law_mean(self.law, self.draws(self.law.param_names), scaled)
+
+    def predictive_draws(self, seed: int | None = 0, **points: np.ndarray) -> np.ndarray:
+        """A new observed run per draw and point: the law's mean plus noise."""
+        mean = self.mean_draws(**points)
+        rng = np.random.default_rng(seed)
+        return predictive_draws(self.law, self.spec.noise, mean, self.draws([NOISE])[NOISE], rng)
+
+    # -- user-facing results ---------------------------------------------------------------
+
+    def predict(
+        self,
+        table: pd.DataFrame | None = None,
+        *,
+        interval: float = 0.9,
+        seed: int | None = 0,
+        **inputs: float | np.ndarray,
+    ) -> pd.DataFrame:
+        """Posterior median and intervals of the law's mean, and the interval for a new run.
+
+        Examples
+        --------
+        >>> fit.predict(params=70e9, tokens=1.4e12)  # doctest: +SKIP
+                 params        tokens  median  lower  upper  predictive_lower  predictive_upper
+        0  7.000000e+10  1.400000e+12   1.972  1.960  1.984             1.947             1.997
+        """
+        if not 0 < interval < 1:
+            raise BayescaleInputError(f"interval={interval} must be between 0 and 1, e.g. 0.9")
+        points = prediction_points(self.law, table, self.columns, **inputs)
+        tail = (1 - interval) / 2
+        mean = self.mean_draws(**points)
+        new_run = predictive_draws(
+            self.law, self.spec.noise, mean, self.draws([NOISE])[NOISE], np.random.default_rng(seed)
+        )
+        lower, median, upper = np.quantile(mean, [tail, 0.5, 1 - tail], axis=0)
+        pred_lower, pred_upper = np.quantile(new_run, [tail, 1 - tail], axis=0)
+        return pd.DataFrame(
+            {**points, "median": median, "lower": lower, "upper": upper,
+             "predictive_lower": pred_lower, "predictive_upper": pred_upper}
+        )
+
+    def summary(self, interval: float = 0.94) -> pd.DataFrame:
+        """Parameter table: median, equal-tailed interval, R-hat, bulk and tail ESS."""
+        if not 0 < interval < 1:
+            raise BayescaleInputError(f"interval={interval} must be between 0 and 1")
+        tail = (1 - interval) / 2
+        derived = [n for n in self.posterior.data_vars if n not in self.spec.priors]
+        rows = []
+        for name in [*self.spec.priors, *derived]:
+            values = self.posterior[name].values.reshape(-1)
+            lower, median, upper = np.quantile(values, [tail, 0.5, 1 - tail])
+            status = "fixed" if name in self.spec.fixed else (
+                f"= {self.spec.tied[name]}" if name in self.spec.tied else
+                ("derived" if name in derived else "sampled"))
+            rows.append({
+                "parameter": name, "median": median, "lower": lower, "upper": upper,
+                "r_hat": self.diagnostics.rhat.get(name, np.nan),
+                "ess_bulk": self.diagnostics.ess_bulk.get(name, np.nan),
+                "ess_tail": self.diagnostics.ess_tail.get(name, np.nan),
+                "status": status,
+            })
+        return pd.DataFrame(rows).set_index("parameter")
+
+    def save(self, path: str | Path) -> Path:
+        """Write the fit to a netCDF file (``.nc``) that :func:`load_fit` reads back."""
+        path = Path(path)
+        self.tree.to_netcdf(path, engine="h5netcdf")
+        return path
+
+
+def _metadata(spec: ModelSpec, columns, scales, settings) -> str:
+    return json.dumps({
+        "version": __version__, "spec": spec.to_dict(), "columns": columns,
+        "scales": scales, "settings": settings,
+    })
+
+
+def _assemble(posterior: xr.DataTree, spec: ModelSpec, runs: Runs, scales: dict[str, float]) -> xr.DataTree:
+    """Add the log-likelihood and the data to the sampler's output."""
+    law = spec.law
+    post = posterior["posterior"].to_dataset()
+    chains, draws = post.sizes["chain"], post.sizes["draw"]
+    params = {n: post[n].values.reshape(-1) for n in law.param_names}
+    inputs = {n: runs.column(n) for n in law.input_names}
+    mean = law_mean(law, params, {n: v / scales[n] for n, v in inputs.items()})
+    observed = runs.column(law.output.name)
+    loglik = pointwise_log_likelihood(law, spec.noise, mean, post[NOISE].values.reshape(-1), observed)
+    coords = {"chain": post["chain"].values, "draw": post["draw"].values, RUN_DIM: np.arange(len(observed))}
+    run_coords = {RUN_DIM: coords[RUN_DIM]}
+    return xr.DataTree.from_dict({
+        "/posterior": post,
+        "/sample_stats": posterior["sample_stats"].to_dataset(),
+        "/log_likelihood": xr.Dataset(
+            {law.output.name: (("chain", "draw", RUN_DIM), loglik.reshape(chains, draws, -1))}, coords=coords),
+        "/observed_data": xr.Dataset({law.output.name: (RUN_DIM, observed)}, coords=run_coords),
+        "/constant_data": xr.Dataset({n: (RUN_DIM, v) for n, v in inputs.items()}, coords=run_coords),
+    })
+
+
+def fit(
+    law: str | Path | Law,
+    runs: Runs | pd.DataFrame | str | Path,
+    *,
+    columns: Mapping[str, str] | None = None,
+    priors: Mapping[str, Prior] | None = None,
+    fixed: Mapping[str, float] | None = None,
+    tied: Mapping[str, str] | None = None,
+    likelihood: str = "student_t",
+    nu: float = 4.0,
+    scales: Mapping[str, float] | None = None,
+    draws: int = 1000,
+    tune: int = 1000,
+    chains: int = 4,
+    seed: int | None = None,
+    sampler: str = "nutpie",
+    progress: bool = False,
+    warn: bool = True,
+) -> Fit:
+    """Fit a scaling law to training runs by NUTS.
+
+    Parameters
+    ----------
+    law
+        A catalog name (``"chinchilla"``), a path to a law file, or a :class:`Law`.
+    runs
+        A :class:`Runs`, a DataFrame or a CSV path; ``columns`` maps the law's variable
+        names to yours, e.g. ``{"params": "n_params"}``.
+    priors, fixed, tied
+        Replace default priors (``{"alpha": Prior("Normal", mu=0.3, sigma=0.05)}``), fix
+        parameters (``{"E": 1.69}``) or tie them (``{"beta": "alpha"}``).
+    likelihood, nu
+        Noise family on the output's scale: ``"student_t"`` with ``nu`` degrees of
+        freedom (robust to outlying runs) or ``"normal"``.
+    scales
+        Override the reference scale the engine divides an input by.
+    draws, tune, chains, seed, sampler
+        Sampler settings; the same seed gives the same draws.
+
+    Examples
+    --------
+    >>> import bayescale as bs
+    >>> runs = bs.datasets.load("chinchilla").query("not epoch_excluded")
+    >>> result = bs.fit("chinchilla", runs, seed=1)  # doctest: +SKIP
+    >>> result.predict(params=70e9, tokens=1.4e12)  # doctest: +SKIP
+    """
+    law = get_law(law)
+    spec = ModelSpec.create(law, priors, fixed, tied, Noise(likelihood, nu))
+    if not isinstance(runs, Runs):
+        runs = load_runs(runs, law, columns, n_free_params=len(spec.free_params))
+    if seed is None:
+        seed = int(np.random.default_rng().integers(2**31))
+    settings = SamplerSettings(draws, tune, chains, seed, sampler, progress)
+    input_scales = resolve_scales(law, runs, scales)
+    posterior = sample_posterior(spec, model_data(law, runs, input_scales), settings)
+    tree = _assemble(posterior, spec, runs, input_scales)
+    record = {"draws": draws, "tune": tune, "chains": chains, "seed": seed, "sampler": sampler}
+    tree.attrs[META] = _metadata(spec, runs.columns, input_scales, record)
+    diagnostics = check(tree, spec.free_params, warn=warn)
+    return Fit(tree, spec, dict(runs.columns), input_scales, record, diagnostics)
+
+
+def load_fit(path: str | Path) -> Fit:
+    """Read a fit written by :meth:`Fit.save`; its law is found again by name or file path."""
+    path = Path(path)
+    if not path.is_file():
+        raise BayescaleInputError(f"fit file not found: {path}")
+    try:
+        tree = xr.open_datatree(path, engine="h5netcdf").load()
+    except (OSError, ValueError) as err:
+        raise BayescaleInputError(f"{path} is not a saved bayescale fit: {err}") from err
+    if META not in tree.attrs:
+        raise BayescaleInputError(f"{path} is a netCDF file but not a bayescale fit (no '{META}' record)")
+    meta = json.loads(tree.attrs[META])
+    law = get_law(meta["spec"]["law"]["origin"])
+    if law.fingerprint != meta["spec"]["law"]["fingerprint"]:
+        import warnings
+
+        warnings.warn(
+            f"law {law.name!r} has changed since this fit was saved; predictions use the current file",
+            UserWarning, stacklevel=2,
+        )
+    spec = ModelSpec.from_dict(meta["spec"], law)
+    diagnostics = check(tree, spec.free_params, warn=False)
+    return Fit(tree, spec, meta["columns"], meta["scales"], meta["settings"], diagnostics)

@@ -1,0 +1,142 @@
+"""What a scaling law is: inputs, an output, parameters with priors, a mean function.
+
+A law file in ``models/`` (or a user's own file) defines one module-level object,
+``law = Law(...)``. Everything else (data, likelihood, sampling, prediction) is the
+engine's job. The mean function's signature *is* the law: its first arguments are the
+inputs, the rest are the parameters, and the engine reads the names from it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+from pymc_extras.prior import Prior
+
+OutputKind = Literal["positive", "probability", "real"]
+
+
+@dataclass(frozen=True)
+class Input:
+    """An input of a law, e.g. the parameter count N.
+
+    ``scale`` is the reference value the engine divides the input by before it reaches
+    the mean function, so coefficients are expressed at that scale (e.g. the loss
+    term at 1B parameters) and the posterior is well conditioned. ``None`` means
+    "the power of ten nearest the geometric mean of the data", for laws whose input
+    can be anything (compute, dataset size, samples).
+    """
+
+    symbol: str
+    unit: str
+    scale: float | None = 1.0
+    positive: bool = True
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Output:
+    """The quantity a law predicts and its kind, which picks the likelihood's scale.
+
+    ``positive`` (losses, learning rates): noise on the log scale.
+    ``probability`` (error rates, accuracies, coverage): noise on the logit scale.
+    ``real`` (log-densities, anything unbounded): noise on the natural scale.
+    """
+
+    name: str
+    symbol: str
+    unit: str
+    kind: OutputKind = "positive"
+
+
+@dataclass(frozen=True)
+class Param:
+    """A law parameter's default prior and the one-line reason for it."""
+
+    prior: Prior
+    reason: str
+
+
+@dataclass(frozen=True, eq=False)
+class Law:
+    """A scaling law, checked when it is created.
+
+    Parameters
+    ----------
+    mean
+        ``mean(input_1, ..., param_1, ...)``: the law's equation, written with
+        arithmetic operators and ``pytensor.tensor`` functions so that it works on
+        symbolic tensors (model building) and NumPy-backed tensors (prediction) alike.
+    name, formula, citation
+        How the law is listed: ``formula`` as in the paper, ``citation`` with the
+        authors, year and arXiv id.
+    inputs
+        One :class:`Input` for each of the mean function's leading arguments.
+    output
+        The predicted quantity.
+    params
+        One :class:`Param` (prior and reason) for each remaining argument.
+    derived
+        Optional function of the parameters returning named quantities worth
+        reporting, e.g. a coefficient on the paper's raw scale.
+    noise
+        Optional prior on the noise scale, replacing the engine's default for the
+        output kind.
+    source, origin
+        Filled in by the loader: the law file's text, and the catalog name or the
+        file's absolute path (what a saved fit records to find the law again).
+    """
+
+    mean: Callable
+    name: str
+    formula: str
+    citation: str
+    inputs: Mapping[str, Input]
+    output: Output
+    params: Mapping[str, Param]
+    derived: Callable | None = None
+    noise: Param | None = None
+    source: str = field(default="", compare=False)
+    origin: str = field(default="", compare=False)
+
+    def __post_init__(self) -> None:
+        args = list(inspect.signature(self.mean).parameters)
+        expected = [*self.inputs, *self.params]
+        if args != expected:
+            raise TypeError(
+                f"law {self.name!r}: mean{tuple(args)} must take the inputs then the "
+                f"parameters, in this order: {tuple(expected)}"
+            )
+        for name, param in self.params.items():
+            if not isinstance(param, Param):
+                raise TypeError(f"law {self.name!r}: parameter {name!r} needs Param(prior, reason)")
+
+    @property
+    def input_names(self) -> list[str]:
+        return list(self.inputs)
+
+    @property
+    def param_names(self) -> list[str]:
+        return list(self.params)
+
+    @property
+    def priors(self) -> dict[str, Prior]:
+        """The default prior of every parameter."""
+        return {name: p.prior for name, p in self.params.items()}
+
+    @property
+    def fingerprint(self) -> str:
+        """A short hash of the law's source, so a saved fit can tell if its law changed."""
+        return hashlib.sha256(self.source.encode()).hexdigest()[:16]
+
+    def describe(self) -> str:
+        """One paragraph: formula, inputs, output and citation."""
+        ins = ", ".join(f"{n} ({i.symbol}, {i.unit})" for n, i in self.inputs.items())
+        return (
+            f"{self.name}: {self.formula}\n  inputs: {ins}\n"
+            f"  output: {self.output.name} ({self.output.symbol}, {self.output.unit}, "
+            f"{self.output.kind})\n  {self.citation}"
+        )

@@ -1,0 +1,118 @@
+"""Sampling: nutpie with a compiled-model cache, PyMC's own NUTS as fallback.
+
+Compilation dominates a single fit, so each :class:`~bayescale.model.ModelSpec` is
+compiled once per process and refitted to new data by swapping its data containers.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from collections import OrderedDict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import xarray as xr
+
+from bayescale.errors import BayescaleInputError
+from bayescale.model import ModelSpec, build_model
+
+log = logging.getLogger(__name__)
+
+Sampler = Literal["nutpie", "pymc"]
+CACHE_SIZE = 32
+_compiled: OrderedDict[str, object] = OrderedDict()
+
+
+@dataclass(frozen=True)
+class SamplerSettings:
+    """How long and how many chains to run, and with which sampler."""
+
+    draws: int = 1000
+    tune: int = 1000
+    chains: int = 4
+    seed: int | None = None
+    sampler: Sampler = "nutpie"
+    progress: bool = False
+
+    def __post_init__(self) -> None:
+        for name in ("draws", "tune", "chains"):
+            value = getattr(self, name)
+            if not isinstance(value, int | np.integer) or value < (0 if name == "tune" else 1):
+                raise BayescaleInputError(f"{name}={value!r} must be a positive whole number")
+        if self.sampler not in ("nutpie", "pymc"):
+            raise BayescaleInputError(f"sampler={self.sampler!r}: use 'nutpie' or 'pymc'")
+
+
+def compiled_model(spec: ModelSpec, data: Mapping[str, np.ndarray]):
+    """The nutpie model for ``spec`` holding ``data``; compiled on first use only."""
+    import nutpie
+
+    key = spec.key()
+    if key not in _compiled:
+        log.info("compiling the %s model", spec.law.name)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            _compiled[key] = nutpie.compile_pymc_model(build_model(spec, data))
+        if len(_compiled) > CACHE_SIZE:
+            _compiled.popitem(last=False)
+    _compiled.move_to_end(key)
+    return _compiled[key].with_data(**{n: np.asarray(v) for n, v in data.items()})
+
+
+def cache_info() -> dict[str, int]:
+    """How many compiled models the process holds."""
+    return {"compiled_models": len(_compiled)}
+
+
+def _drop_object_vars(tree: xr.DataTree) -> xr.DataTree:
+    """Remove per-draw message strings that netCDF cannot store."""
+    stats = tree["sample_stats"].to_dataset()
+    keep = [v for v in stats.data_vars if stats[v].dtype != object]
+    return tree.assign({"sample_stats": xr.DataTree(stats[keep])})
+
+
+def _sample_nutpie(spec: ModelSpec, data: Mapping[str, np.ndarray], settings: SamplerSettings) -> xr.DataTree:
+    import nutpie
+
+    model = compiled_model(spec, data)
+    tree = nutpie.sample(
+        model,
+        draws=settings.draws,
+        tune=settings.tune,
+        chains=settings.chains,
+        seed=settings.seed,
+        adaptation="low_rank",
+        save_warmup=False,
+        progress_bar=settings.progress,
+    )
+    return _drop_object_vars(tree)
+
+
+def _sample_pymc(spec: ModelSpec, data: Mapping[str, np.ndarray], settings: SamplerSettings) -> xr.DataTree:
+    import pymc as pm
+
+    with build_model(spec, data):
+        tree = pm.sample(
+            draws=settings.draws,
+            tune=settings.tune,
+            chains=settings.chains,
+            random_seed=settings.seed,
+            progressbar=settings.progress,
+            compute_convergence_checks=False,
+            idata_kwargs={"log_likelihood": False},
+        )
+    groups = {g: tree[g] for g in ("posterior", "sample_stats")}
+    return xr.DataTree.from_dict({f"/{g}": node.to_dataset() for g, node in groups.items()})
+
+
+def sample_posterior(spec: ModelSpec, data: Mapping[str, np.ndarray], settings: SamplerSettings) -> xr.DataTree:
+    """Posterior and sample statistics of ``spec`` on ``data``."""
+    if settings.sampler == "nutpie":
+        try:
+            return _sample_nutpie(spec, data, settings)
+        except ImportError:
+            log.warning("nutpie is not installed: sampling with PyMC's NUTS instead")
+    return _sample_pymc(spec, data, settings)

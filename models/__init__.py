@@ -1,0 +1,4 @@
+"""The law catalog: one module per published scaling law, each defining ``law``.
+
+Installed as ``bayescale.models``; list it with ``bayescale laws``.
+"""
