@@ -36,6 +36,7 @@ class SamplerSettings:
     seed: int | None = None
     sampler: Sampler = "nutpie"
     progress: bool = False
+    target_accept: float = 0.9
 
     def __post_init__(self) -> None:
         for name in ("draws", "tune", "chains"):
@@ -44,6 +45,8 @@ class SamplerSettings:
                 raise BayescaleInputError(f"{name}={value!r} must be a positive whole number")
         if self.sampler not in ("nutpie", "pymc"):
             raise BayescaleInputError(f"sampler={self.sampler!r}: use 'nutpie' or 'pymc'")
+        if not 0.5 <= self.target_accept < 1:
+            raise BayescaleInputError(f"target_accept={self.target_accept} must be in [0.5, 1), e.g. 0.9")
 
 
 def compiled_model(spec: ModelSpec, data: Mapping[str, np.ndarray]):
@@ -85,6 +88,7 @@ def _sample_nutpie(spec: ModelSpec, data: Mapping[str, np.ndarray], settings: Sa
         chains=settings.chains,
         seed=settings.seed,
         adaptation="low_rank",
+        target_accept=settings.target_accept,
         save_warmup=False,
         progress_bar=settings.progress,
     )
@@ -100,6 +104,7 @@ def _sample_pymc(spec: ModelSpec, data: Mapping[str, np.ndarray], settings: Samp
             tune=settings.tune,
             chains=settings.chains,
             random_seed=settings.seed,
+            target_accept=settings.target_accept,
             progressbar=settings.progress,
             compute_convergence_checks=False,
             idata_kwargs={"log_likelihood": False},
