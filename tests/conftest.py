@@ -1,0 +1,41 @@
+"""Shared fixtures: real data from ../shared/data when present, simulated runs otherwise."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+needs_shared_data = pytest.mark.skipif(
+    not SHARED_DATA.is_dir(), reason=f"real-data test: {SHARED_DATA} is not on this machine"
+)
+
+CHINCHILLA_TRUTH = {"E": 1.8, "A_raw": 480.0, "B_raw": 2000.0, "alpha": 0.35, "beta": 0.37}
+
+
+def simulate_chinchilla(seed: int = 0, noise: float = 0.02, truth: dict | None = None) -> pd.DataFrame:
+    """Runs on a realistic grid (40M-16B parameters, 5-200 tokens per parameter) with log-normal noise."""
+    t = truth or CHINCHILLA_TRUTH
+    rng = np.random.default_rng(seed)
+    params = np.repeat(np.geomspace(4e7, 1.6e10, 12), 5)
+    tokens = params * np.tile(np.geomspace(5, 200, 5), 12)
+    mean = t["E"] + t["A_raw"] / params ** t["alpha"] + t["B_raw"] / tokens ** t["beta"]
+    loss = mean * np.exp(noise * rng.standard_normal(len(mean)))
+    return pd.DataFrame({"params": params, "tokens": tokens, "loss": loss})
+
+
+@pytest.fixture(scope="session")
+def simulated_runs() -> pd.DataFrame:
+    return simulate_chinchilla()
+
+
+@pytest.fixture(scope="session")
+def quick_fit(simulated_runs):
+    """One short fit reused by tests that only need a Fit object."""
+    import bayescale as bs
+
+    return bs.fit("chinchilla", simulated_runs, draws=300, tune=300, chains=2, seed=11, warn=False)

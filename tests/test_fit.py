@@ -1,0 +1,140 @@
+"""Fitting, prediction, save/load and diagnostics on simulated runs."""
+
+import json
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+import xarray as xr
+
+import bayescale as bs
+from bayescale import sampling
+from tests.conftest import CHINCHILLA_TRUTH, simulate_chinchilla
+
+
+def test_recovers_known_chinchilla_parameters(quick_fit):
+    table = quick_fit.summary(interval=0.94)
+    for name, truth in CHINCHILLA_TRUTH.items():
+        assert table.loc[name, "lower"] < truth < table.loc[name, "upper"], (name, truth, table.loc[name])
+    assert quick_fit.diagnostics.divergences == 0
+
+
+def test_tree_holds_posterior_loglik_and_data(quick_fit, simulated_runs):
+    tree = quick_fit.tree
+    assert {"posterior", "sample_stats", "log_likelihood", "observed_data", "constant_data"} <= set(tree.children)
+    assert tree["log_likelihood"]["loss"].shape == (2, 300, len(simulated_runs))
+    np.testing.assert_allclose(tree["constant_data"]["params"].values, simulated_runs["params"])
+    assert np.isfinite(tree["log_likelihood"]["loss"].values).all()
+
+
+def test_same_seed_same_draws(simulated_runs):
+    a = bs.fit("chinchilla", simulated_runs, draws=100, tune=100, chains=2, seed=7, warn=False)
+    b = bs.fit("chinchilla", simulated_runs, draws=100, tune=100, chains=2, seed=7, warn=False)
+    c = bs.fit("chinchilla", simulated_runs, draws=100, tune=100, chains=2, seed=8, warn=False)
+    xr.testing.assert_equal(a.posterior, b.posterior)
+    assert not np.array_equal(a.posterior["alpha"].values, c.posterior["alpha"].values)
+
+
+def test_refit_on_new_data_reuses_the_compiled_model(quick_fit):
+    key = quick_fit.spec.key()
+    compiled_before = sampling._compiled[key]
+    other = simulate_chinchilla(seed=99).iloc[:40]
+    refit = bs.fit("chinchilla", other, draws=100, tune=100, chains=2, seed=1, warn=False)
+    assert refit.spec.key() == key
+    assert sampling._compiled[key] is compiled_before
+    assert refit.tree["log_likelihood"]["loss"].shape[-1] == 40
+
+
+def test_predict_scalar_gives_ordered_intervals(quick_fit):
+    row = quick_fit.predict(params=70e9, tokens=1.4e12, interval=0.9).iloc[0]
+    assert row["predictive_lower"] < row["lower"] < row["median"] < row["upper"] < row["predictive_upper"]
+    truth = CHINCHILLA_TRUTH
+    true_loss = truth["E"] + truth["A_raw"] / 70e9 ** truth["alpha"] + truth["B_raw"] / 1.4e12 ** truth["beta"]
+    assert row["lower"] < true_loss < row["upper"]
+
+
+def test_predict_is_vectorized_over_thousands_of_points(quick_fit):
+    params = np.geomspace(1e8, 1e12, 5000)
+    frame = quick_fit.predict(params=params, tokens=20 * params)
+    assert len(frame) == 5000
+    assert list(frame.columns) == ["params", "tokens", "median", "lower", "upper", "predictive_lower", "predictive_upper"]
+    assert (np.diff(frame["median"]) < 0).all()  # more compute at 20 tokens/param, lower loss
+
+
+def test_predict_accepts_a_table_with_user_column_names(simulated_runs):
+    runs = simulated_runs.rename(columns={"params": "n"})
+    result = bs.fit("chinchilla", runs, columns={"params": "n"}, draws=100, tune=200, chains=2, seed=2, warn=False)
+    points = pd.DataFrame({"n": [1e9, 1e10], "tokens": [2e10, 2e11]})
+    frame = result.predict(points)
+    assert frame["params"].tolist() == [1e9, 1e10]
+
+
+def test_predict_rejects_bad_inputs(quick_fit):
+    with pytest.raises(bs.BayescaleInputError, match="missing tokens"):
+        quick_fit.predict(params=1e9)
+    with pytest.raises(bs.BayescaleInputError, match="'params' must be finite and positive"):
+        quick_fit.predict(params=-1.0, tokens=1e9)
+    with pytest.raises(bs.BayescaleInputError, match="interval=1.5"):
+        quick_fit.predict(params=1e9, tokens=1e9, interval=1.5)
+
+
+def test_save_load_round_trip_is_lossless(quick_fit, tmp_path):
+    path = quick_fit.save(tmp_path / "fit.nc")
+    loaded = bs.load_fit(path)
+    for group in ("posterior", "sample_stats", "log_likelihood", "observed_data", "constant_data"):
+        xr.testing.assert_identical(loaded.tree[group].to_dataset(), quick_fit.tree[group].to_dataset())
+    assert loaded.columns == quick_fit.columns and loaded.scales == quick_fit.scales
+    assert loaded.spec.key() == quick_fit.spec.key()
+    pd.testing.assert_frame_equal(loaded.predict(params=7e10, tokens=1.4e12), quick_fit.predict(params=7e10, tokens=1.4e12))
+    pd.testing.assert_frame_equal(loaded.summary(), quick_fit.summary())
+
+
+def test_fixed_tied_and_priors_are_applied_and_saved(simulated_runs, tmp_path):
+    prior = bs.Prior("LogNormal", mu=np.log(0.36), sigma=0.1)
+    result = bs.fit("chinchilla", simulated_runs, fixed={"E": 1.8}, tied={"beta": "alpha"}, priors={"alpha": prior},
+                    draws=200, tune=300, chains=2, seed=3, warn=False)
+    post = result.posterior
+    assert np.all(post["E"].values == 1.8)
+    np.testing.assert_array_equal(post["beta"].values, post["alpha"].values)
+    assert result.summary().loc["E", "status"] == "fixed"
+    meta = json.loads(bs.load_fit(result.save(tmp_path / "f.nc")).tree.attrs["bayescale"])
+    assert meta["spec"]["fixed"] == {"E": 1.8} and meta["spec"]["tied"] == {"beta": "alpha"}
+    assert meta["spec"]["priors"]["alpha"] == prior.to_dict()
+
+
+def test_bad_fit_arguments_are_named(simulated_runs):
+    with pytest.raises(bs.BayescaleInputError, match="fixed= names gamma"):
+        bs.fit("chinchilla", simulated_runs, fixed={"gamma": 1.0})
+    with pytest.raises(bs.BayescaleInputError, match="likelihood='cauchy'"):
+        bs.fit("chinchilla", simulated_runs, likelihood="cauchy")
+    with pytest.raises(bs.BayescaleInputError, match="draws=0"):
+        bs.fit("chinchilla", simulated_runs, draws=0)
+
+
+def test_normal_likelihood_option(simulated_runs):
+    result = bs.fit("chinchilla", simulated_runs, likelihood="normal", draws=200, tune=300, chains=2, seed=4, warn=False)
+    assert result.spec.noise.family == "normal"
+    assert result.summary().loc["alpha", "lower"] < CHINCHILLA_TRUTH["alpha"] < result.summary().loc["alpha", "upper"]
+
+
+def test_sampler_trouble_is_reported_in_plain_words(simulated_runs):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = bs.fit("chinchilla", simulated_runs, draws=30, tune=30, chains=2, seed=1)
+    messages = [str(w.message) for w in caught if issubclass(w.category, bs.SamplingWarning)]
+    assert not result.diagnostics.ok
+    assert any("ESS" in m and "Run more draws" in m for m in messages)
+    assert result.diagnostics.report() == "\n".join(result.diagnostics.problems)
+
+
+def test_pymc_sampler_fallback_gives_the_same_posterior_shape(simulated_runs):
+    result = bs.fit("chinchilla", simulated_runs, sampler="pymc", draws=200, tune=300, chains=2, seed=5, warn=False)
+    assert result.posterior["alpha"].shape == (2, 200)
+    assert result.summary().loc["alpha", "lower"] < CHINCHILLA_TRUTH["alpha"] < result.summary().loc["alpha", "upper"]
+
+
+def test_model_is_a_real_pymc_model(quick_fit):
+    model = quick_fit.model
+    assert {"E", "A", "alpha", "B", "beta", "sigma", "loss"} <= set(model.named_vars)
+    assert model["params"].get_value().shape == (60,)

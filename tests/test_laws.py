@@ -1,0 +1,97 @@
+"""Law structure: the catalog, validation at creation, and a user's own law file."""
+
+import textwrap
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import bayescale as bs
+from bayescale.errors import BayescaleInputError
+
+USER_LAW = textwrap.dedent(
+    '''
+    """A user's law: loss against compute with an irreducible term, written like a built-in."""
+    import numpy as np
+    from pymc_extras.prior import Prior
+    from bayescale import Input, Law, Output, Param
+
+    def saturating_mean(flops, L_inf, k, gamma):
+        return L_inf + k * flops**-gamma
+
+    law = Law(
+        saturating_mean,
+        name="my_compute_law",
+        formula="L = L_inf + k C^-gamma",
+        citation="my notes (2026)",
+        inputs={"flops": Input("C", "FLOP", scale=1e20)},
+        output=Output("loss", "L", "nats/token"),
+        params={
+            "L_inf": Param(Prior("LogNormal", mu=np.log(2.0), sigma=0.5), "irreducible loss near 2 nats"),
+            "k": Param(Prior("LogNormal", mu=np.log(0.5), sigma=1.0), "reducible loss at 1e20 FLOP"),
+            "gamma": Param(Prior("LogNormal", mu=np.log(0.1), sigma=0.6), "compute exponents ~0.05-0.2"),
+        },
+    )
+    '''
+)
+
+
+@pytest.fixture
+def user_law_file(tmp_path):
+    path = tmp_path / "my_law.py"
+    path.write_text(USER_LAW)
+    return path
+
+
+def test_catalog_lists_the_founding_laws():
+    assert {"chinchilla", "kaplan", "power_law"} <= set(bs.available_laws())
+
+
+def test_catalog_is_importable_as_bayescale_models():
+    import bayescale.models.chinchilla as module
+
+    assert module.law.name == "chinchilla"
+    assert bs.get_law("chinchilla").origin == "chinchilla"
+
+
+def test_law_reads_names_from_the_mean_function():
+    law = bs.get_law("chinchilla")
+    assert law.input_names == ["params", "tokens"]
+    assert law.param_names == ["E", "A", "alpha", "B", "beta"]
+    assert all(p.reason for p in law.params.values())
+
+
+def test_law_signature_must_match_declared_inputs_and_params():
+    def mean(x, a):
+        return a * x
+
+    with pytest.raises(TypeError, match=r"must take the inputs then the parameters.*\('x', 'a', 'b'\)"):
+        bs.Law(mean, name="bad", formula="", citation="", inputs={"x": bs.Input("x", "-")},
+               output=bs.Output("y", "y", "-"),
+               params={n: bs.Param(bs.Prior("Normal"), "r") for n in ("a", "b")})
+
+
+def test_unknown_law_name_lists_the_catalog():
+    with pytest.raises(BayescaleInputError, match=r"unknown law 'chinchila'.*chinchilla"):
+        bs.get_law("chinchila")
+
+
+def test_missing_law_file():
+    with pytest.raises(BayescaleInputError, match="law file not found"):
+        bs.get_law("no_such_law.py")
+
+
+def test_user_law_file_fits_and_predicts_like_a_builtin(user_law_file, tmp_path):
+    rng = np.random.default_rng(3)
+    flops = np.geomspace(1e18, 1e22, 30)
+    loss = (1.9 + 0.6 * (flops / 1e20) ** -0.12) * np.exp(0.01 * rng.standard_normal(30))
+    runs = pd.DataFrame({"compute": flops, "final_loss": loss})
+    result = bs.fit(str(user_law_file), runs, columns={"flops": "compute", "loss": "final_loss"},
+                    draws=400, tune=400, chains=2, seed=5, warn=False)
+    table = result.summary()
+    for name, truth in {"L_inf": 1.9, "k": 0.6, "gamma": 0.12}.items():
+        assert table.loc[name, "lower"] < truth < table.loc[name, "upper"], name
+    path = result.save(tmp_path / "user.nc")
+    loaded = bs.load_fit(path)
+    assert loaded.law.origin == str(user_law_file.resolve())
+    pd.testing.assert_frame_equal(loaded.predict(flops=1e23), result.predict(flops=1e23))
