@@ -1,0 +1,107 @@
+"""The command line: JSON on stdout only, exit status 2 with one line on bad input."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from bayescale.cli import app
+from bayescale.fit import load_fit
+
+runner = CliRunner()
+
+
+def run(*args):
+    return runner.invoke(app, list(args))
+
+
+@pytest.fixture(scope="module")
+def fit_file(tmp_path_factory, simulated_runs):
+    folder = tmp_path_factory.mktemp("cli")
+    csv = folder / "runs.csv"
+    simulated_runs.rename(columns={"params": "n_params"}).to_csv(csv, index=False)
+    path = folder / "fit.nc"
+    result = run("fit", str(csv), "--law", "chinchilla", "--column", "params=n_params",
+                 "--draws", "200", "--tune", "300", "--chains", "2", "--seed", "1", "-o", str(path))
+    assert result.exit_code == 0, result.output
+    return path
+
+
+def test_predict_json_is_a_list_of_points(fit_file):
+    result = run("predict", str(fit_file), "--at", "params=7e10,tokens=1.4e12", "--at", "params=1e9,tokens=2e10", "--json")
+    assert result.exit_code == 0
+    points = json.loads(result.stdout)
+    assert len(points) == 2
+    assert set(points[0]) == {"params", "tokens", "median", "lower", "upper", "predictive_lower", "predictive_upper"}
+    assert points[0]["params"] == 7e10 and points[0]["lower"] < points[0]["median"] < points[0]["upper"]
+
+
+def test_summary_json_is_keyed_by_parameter(fit_file):
+    result = run("summary", str(fit_file), "--json")
+    assert result.exit_code == 0
+    table = json.loads(result.stdout)
+    assert {"E", "A", "alpha", "B", "beta", "sigma"} <= set(table)
+    assert {"median", "lower", "upper", "r_hat", "ess_bulk"} <= set(table["alpha"])
+    assert 0.2 < table["alpha"]["median"] < 0.5
+
+
+def test_json_stdout_holds_only_json_when_run_as_a_process(fit_file):
+    done = subprocess.run(
+        [sys.executable, "-m", "bayescale.cli", "summary", str(fit_file), "--json"],
+        capture_output=True, text=True, check=False,
+    )
+    assert done.returncode == 0
+    json.loads(done.stdout)  # nothing else on stdout
+    report = load_fit(fit_file).diagnostics.report()
+    assert " ".join(done.stderr.split()) == " ".join(report.split())  # diagnostics go to stderr
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["summary", "missing.nc"], "fit file not found: missing.nc"),
+        (["predict", "missing.nc", "--at", "params=1"], "fit file not found"),
+        (["fit", "missing.csv", "--law", "chinchilla", "-o", "x.nc"], "runs file not found: missing.csv"),
+        (["laws", "nonsense"], "unknown law 'nonsense'"),
+    ],
+)
+def test_bad_input_exits_2_with_one_line(args, message):
+    result = run(*args)
+    assert result.exit_code == 2
+    assert message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in result.output
+
+
+def test_missing_column_exits_2_naming_it(tmp_path):
+    csv = tmp_path / "runs.csv"
+    csv.write_text("n,tokens,loss\n" + "\n".join(f"{10**(8+i/5)},{10**(10+i/5)},{3-i/20}" for i in range(10)))
+    result = run("fit", str(csv), "--law", "chinchilla", "-o", str(tmp_path / "f.nc"))
+    assert result.exit_code == 2
+    assert "column 'params'" in result.stderr and "columns found: n, tokens, loss" in result.stderr
+
+
+def test_bad_at_point_exits_2(fit_file):
+    result = run("predict", str(fit_file), "--at", "params=abc,tokens=1e9")
+    assert result.exit_code == 2 and "'abc' is not a number" in result.stderr
+
+
+def test_laws_lists_catalog_and_shows_priors():
+    listing = run("laws")
+    assert listing.exit_code == 0 and "chinchilla" in listing.stdout and "arXiv:2203.15556" in listing.stdout
+    detail = run("laws", "chinchilla")
+    assert detail.exit_code == 0 and "LogNormal" in detail.stdout and "Epoch" in detail.stdout
+
+
+def test_demo_json_reports_both_targets():
+    result = run("demo", "--json")
+    assert result.exit_code == 0
+    doc = json.loads(result.stdout)
+    labels = [p["label"] for p in doc["predictions"]]
+    assert labels == ["Chinchilla-70B", "Llama-3-405B"]
+    chinchilla = doc["predictions"][0]
+    assert 1.93 <= chinchilla["median"] <= 2.02
+    assert np.isclose(doc["summary"]["alpha"]["median"], 0.348, atol=0.03)
