@@ -2,15 +2,29 @@
 
 __version__ = "0.1.0"
 
+from pymc_extras.prior import Prior  # noqa: E402
+
 from bayescale import datasets  # noqa: E402
 from bayescale.catalog import available_laws, get_law  # noqa: E402
 from bayescale.errors import BayescaleInputError, SamplingWarning  # noqa: E402
 from bayescale.fit import Fit, fit, load_fit  # noqa: E402
 from bayescale.law import Input, Law, Output, Param  # noqa: E402
 from bayescale.runs import Runs, load_runs  # noqa: E402
-from pymc_extras.prior import Prior  # noqa: E402
 
 __all__ = [
-    "BayescaleInputError", "Fit", "Input", "Law", "Output", "Param", "Prior", "Runs",
-    "SamplingWarning", "available_laws", "datasets", "fit", "get_law", "load_fit", "load_runs",
+    "BayescaleInputError",
+    "Fit",
+    "Input",
+    "Law",
+    "Output",
+    "Param",
+    "Prior",
+    "Runs",
+    "SamplingWarning",
+    "available_laws",
+    "datasets",
+    "fit",
+    "get_law",
+    "load_fit",
+    "load_runs",
 ]

@@ -118,8 +118,14 @@ class Fit:
         lower, median, upper = np.quantile(mean, [tail, 0.5, 1 - tail], axis=0)
         pred_lower, pred_upper = np.quantile(new_run, [tail, 1 - tail], axis=0)
         return pd.DataFrame(
-            {**points, "median": median, "lower": lower, "upper": upper,
-             "predictive_lower": pred_lower, "predictive_upper": pred_upper}
+            {
+                **points,
+                "median": median,
+                "lower": lower,
+                "upper": upper,
+                "predictive_lower": pred_lower,
+                "predictive_upper": pred_upper,
+            }
         )
 
     def summary(self, interval: float = 0.94) -> pd.DataFrame:
@@ -132,16 +138,27 @@ class Fit:
         for name in [*self.spec.priors, *derived]:
             values = self.posterior[name].values.reshape(-1)
             lower, median, upper = np.quantile(values, [tail, 0.5, 1 - tail])
-            status = "fixed" if name in self.spec.fixed else (
-                f"= {self.spec.tied[name]}" if name in self.spec.tied else
-                ("derived" if name in derived else "sampled"))
-            rows.append({
-                "parameter": name, "median": median, "lower": lower, "upper": upper,
-                "r_hat": self.diagnostics.rhat.get(name, np.nan),
-                "ess_bulk": self.diagnostics.ess_bulk.get(name, np.nan),
-                "ess_tail": self.diagnostics.ess_tail.get(name, np.nan),
-                "status": status,
-            })
+            status = (
+                "fixed"
+                if name in self.spec.fixed
+                else (
+                    f"= {self.spec.tied[name]}"
+                    if name in self.spec.tied
+                    else ("derived" if name in derived else "sampled")
+                )
+            )
+            rows.append(
+                {
+                    "parameter": name,
+                    "median": median,
+                    "lower": lower,
+                    "upper": upper,
+                    "r_hat": self.diagnostics.rhat.get(name, np.nan),
+                    "ess_bulk": self.diagnostics.ess_bulk.get(name, np.nan),
+                    "ess_tail": self.diagnostics.ess_tail.get(name, np.nan),
+                    "status": status,
+                }
+            )
         return pd.DataFrame(rows).set_index("parameter")
 
     def save(self, path: str | Path) -> Path:
@@ -152,10 +169,15 @@ class Fit:
 
 
 def _metadata(spec: ModelSpec, columns, scales, settings) -> str:
-    return json.dumps({
-        "version": __version__, "spec": spec.to_dict(), "columns": columns,
-        "scales": scales, "settings": settings,
-    })
+    return json.dumps(
+        {
+            "version": __version__,
+            "spec": spec.to_dict(),
+            "columns": columns,
+            "scales": scales,
+            "settings": settings,
+        }
+    )
 
 
 def _assemble(posterior: xr.DataTree, spec: ModelSpec, runs: Runs, scales: dict[str, float]) -> xr.DataTree:
@@ -170,14 +192,17 @@ def _assemble(posterior: xr.DataTree, spec: ModelSpec, runs: Runs, scales: dict[
     loglik = pointwise_log_likelihood(law, spec.noise, mean, post[NOISE].values.reshape(-1), observed)
     coords = {"chain": post["chain"].values, "draw": post["draw"].values, RUN_DIM: np.arange(len(observed))}
     run_coords = {RUN_DIM: coords[RUN_DIM]}
-    return xr.DataTree.from_dict({
-        "/posterior": post,
-        "/sample_stats": posterior["sample_stats"].to_dataset(),
-        "/log_likelihood": xr.Dataset(
-            {law.output.name: (("chain", "draw", RUN_DIM), loglik.reshape(chains, draws, -1))}, coords=coords),
-        "/observed_data": xr.Dataset({law.output.name: (RUN_DIM, observed)}, coords=run_coords),
-        "/constant_data": xr.Dataset({n: (RUN_DIM, v) for n, v in inputs.items()}, coords=run_coords),
-    })
+    return xr.DataTree.from_dict(
+        {
+            "/posterior": post,
+            "/sample_stats": posterior["sample_stats"].to_dataset(),
+            "/log_likelihood": xr.Dataset(
+                {law.output.name: (("chain", "draw", RUN_DIM), loglik.reshape(chains, draws, -1))}, coords=coords
+            ),
+            "/observed_data": xr.Dataset({law.output.name: (RUN_DIM, observed)}, coords=run_coords),
+            "/constant_data": xr.Dataset({n: (RUN_DIM, v) for n, v in inputs.items()}, coords=run_coords),
+        }
+    )
 
 
 def fit(
@@ -239,8 +264,14 @@ def fit(
     input_scales = resolve_scales(law, runs, scales)
     posterior = sample_posterior(spec, model_data(law, runs, input_scales), settings)
     tree = _assemble(posterior, spec, runs, input_scales)
-    record = {"draws": draws, "tune": tune, "chains": chains, "seed": seed, "sampler": sampler,
-              "target_accept": target_accept}
+    record = {
+        "draws": draws,
+        "tune": tune,
+        "chains": chains,
+        "seed": seed,
+        "sampler": sampler,
+        "target_accept": target_accept,
+    }
     tree.attrs[META] = _metadata(spec, runs.columns, input_scales, record)
     diagnostics = check(tree, spec.free_params, warn=warn)
     return Fit(tree, spec, dict(runs.columns), input_scales, record, diagnostics)
@@ -264,7 +295,8 @@ def load_fit(path: str | Path) -> Fit:
 
         warnings.warn(
             f"law {law.name!r} has changed since this fit was saved; predictions use the current file",
-            UserWarning, stacklevel=2,
+            UserWarning,
+            stacklevel=2,
         )
     spec = ModelSpec.from_dict(meta["spec"], law)
     diagnostics = check(tree, spec.free_params, warn=False)

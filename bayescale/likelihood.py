@@ -37,19 +37,34 @@ class OutputScale:
 
 OUTPUT_SCALES: dict[str, OutputScale] = {
     "positive": OutputScale(
-        "log", np.log, np.exp, pt.log, Prior("HalfNormal", sigma=0.05),
+        "log",
+        np.log,
+        np.exp,
+        pt.log,
+        Prior("HalfNormal", sigma=0.05),
         "scatter of repeated runs is 0.5-3% of the loss (Chinchilla runs: about 0.5%)",
-        lambda y: y > 0, "positive",
+        lambda y: y > 0,
+        "positive",
     ),
     "probability": OutputScale(
-        "logit", special.logit, special.expit, pm.math.logit, Prior("HalfNormal", sigma=0.5),
+        "logit",
+        special.logit,
+        special.expit,
+        pm.math.logit,
+        Prior("HalfNormal", sigma=0.5),
         "benchmark scores scatter by a few points, a few tenths on the logit scale",
-        lambda y: (y > 0) & (y < 1), "strictly between 0 and 1",
+        lambda y: (y > 0) & (y < 1),
+        "strictly between 0 and 1",
     ),
     "real": OutputScale(
-        "identity", np.asarray, np.asarray, lambda x: x, Prior("HalfNormal", sigma=1.0),
+        "identity",
+        np.asarray,
+        np.asarray,
+        lambda x: x,
+        Prior("HalfNormal", sigma=1.0),
         "unbounded outputs such as log-densities scatter by order one",
-        lambda y: np.isfinite(y), "finite",
+        lambda y: np.isfinite(y),
+        "finite",
     ),
 }
 
@@ -63,9 +78,7 @@ class Noise:
 
     def __post_init__(self) -> None:
         if self.family not in ("student_t", "normal"):
-            raise BayescaleInputError(
-                f"likelihood={self.family!r} is not supported: use 'student_t' or 'normal'"
-            )
+            raise BayescaleInputError(f"likelihood={self.family!r} is not supported: use 'student_t' or 'normal'")
         if not self.nu > 0:
             raise BayescaleInputError(f"nu={self.nu} must be positive")
 

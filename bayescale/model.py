@@ -57,8 +57,7 @@ class ModelSpec:
             unknown = sorted(set(given) - set(names))
             if unknown:
                 raise BayescaleInputError(
-                    f"{arg}= names {', '.join(unknown)}, not a parameter of law {law.name!r} "
-                    f"({', '.join(names)})"
+                    f"{arg}= names {', '.join(unknown)}, not a parameter of law {law.name!r} ({', '.join(names)})"
                 )
         for name, prior in priors.items():
             if not isinstance(prior, Prior):

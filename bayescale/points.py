@@ -51,7 +51,6 @@ def prediction_points(
     for name, values in points.items():
         bad = ~np.isfinite(values) | ((values <= 0) & law.inputs[name].positive)
         if bad.any():
-            raise BayescaleInputError(
-                f"prediction input {name!r} must be finite and positive; bad at points {np.flatnonzero(bad)[:8].tolist()}"
-            )
+            where = np.flatnonzero(bad)[:8].tolist()
+            raise BayescaleInputError(f"prediction input {name!r} must be finite and positive; bad at points {where}")
     return points

@@ -42,9 +42,7 @@ def law_mean(law: Law, params: Mapping[str, np.ndarray], inputs: Mapping[str, np
     out = np.empty((n_draws, n_points))
     for start in range(0, n_points, CHUNK_POINTS):
         chunk = [p[start : start + CHUNK_POINTS].reshape(1, -1) for p in points]
-        out[:, start : start + CHUNK_POINTS] = np.broadcast_to(
-            fn(*chunk, *draws), (n_draws, chunk[0].shape[1])
-        )
+        out[:, start : start + CHUNK_POINTS] = np.broadcast_to(fn(*chunk, *draws), (n_draws, chunk[0].shape[1]))
     return out
 
 

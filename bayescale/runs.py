@@ -132,8 +132,7 @@ def load_runs(
             words = "positive"
         if not ok.all():
             raise BayescaleInputError(
-                f"column {column!r} ({name}) in {where} must be {words} but is not at "
-                f"{_rows(clean.index[~ok])}"
+                f"column {column!r} ({name}) in {where} must be {words} but is not at {_rows(clean.index[~ok])}"
             )
     needed = (len(law.params) + 1) if n_free_params is None else n_free_params
     if len(clean) <= needed:

@@ -24,14 +24,32 @@ def fit_file(tmp_path_factory, simulated_runs):
     csv = folder / "runs.csv"
     simulated_runs.rename(columns={"params": "n_params"}).to_csv(csv, index=False)
     path = folder / "fit.nc"
-    result = run("fit", str(csv), "--law", "chinchilla", "--column", "params=n_params",
-                 "--draws", "200", "--tune", "300", "--chains", "2", "--seed", "1", "-o", str(path))
+    result = run(
+        "fit",
+        str(csv),
+        "--law",
+        "chinchilla",
+        "--column",
+        "params=n_params",
+        "--draws",
+        "200",
+        "--tune",
+        "300",
+        "--chains",
+        "2",
+        "--seed",
+        "1",
+        "-o",
+        str(path),
+    )
     assert result.exit_code == 0, result.output
     return path
 
 
 def test_predict_json_is_a_list_of_points(fit_file):
-    result = run("predict", str(fit_file), "--at", "params=7e10,tokens=1.4e12", "--at", "params=1e9,tokens=2e10", "--json")
+    result = run(
+        "predict", str(fit_file), "--at", "params=7e10,tokens=1.4e12", "--at", "params=1e9,tokens=2e10", "--json"
+    )
     assert result.exit_code == 0
     points = json.loads(result.stdout)
     assert len(points) == 2
@@ -51,7 +69,9 @@ def test_summary_json_is_keyed_by_parameter(fit_file):
 def test_json_stdout_holds_only_json_when_run_as_a_process(fit_file):
     done = subprocess.run(
         [sys.executable, "-m", "bayescale.cli", "summary", str(fit_file), "--json"],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert done.returncode == 0
     json.loads(done.stdout)  # nothing else on stdout
@@ -78,7 +98,9 @@ def test_bad_input_exits_2_with_one_line(args, message):
 
 def test_missing_column_exits_2_naming_it(tmp_path):
     csv = tmp_path / "runs.csv"
-    csv.write_text("n,tokens,loss\n" + "\n".join(f"{10**(8+i/5)},{10**(10+i/5)},{3-i/20}" for i in range(10)))
+    csv.write_text(
+        "n,tokens,loss\n" + "\n".join(f"{10 ** (8 + i / 5)},{10 ** (10 + i / 5)},{3 - i / 20}" for i in range(10))
+    )
     result = run("fit", str(csv), "--law", "chinchilla", "-o", str(tmp_path / "f.nc"))
     assert result.exit_code == 2
     assert "column 'params'" in result.stderr and "columns found: n, tokens, loss" in result.stderr

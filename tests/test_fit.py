@@ -58,7 +58,15 @@ def test_predict_is_vectorized_over_thousands_of_points(quick_fit):
     params = np.geomspace(1e8, 1e12, 5000)
     frame = quick_fit.predict(params=params, tokens=20 * params)
     assert len(frame) == 5000
-    assert list(frame.columns) == ["params", "tokens", "median", "lower", "upper", "predictive_lower", "predictive_upper"]
+    assert list(frame.columns) == [
+        "params",
+        "tokens",
+        "median",
+        "lower",
+        "upper",
+        "predictive_lower",
+        "predictive_upper",
+    ]
     assert (np.diff(frame["median"]) < 0).all()  # more compute at 20 tokens/param, lower loss
 
 
@@ -86,14 +94,26 @@ def test_save_load_round_trip_is_lossless(quick_fit, tmp_path):
         xr.testing.assert_identical(loaded.tree[group].to_dataset(), quick_fit.tree[group].to_dataset())
     assert loaded.columns == quick_fit.columns and loaded.scales == quick_fit.scales
     assert loaded.spec.key() == quick_fit.spec.key()
-    pd.testing.assert_frame_equal(loaded.predict(params=7e10, tokens=1.4e12), quick_fit.predict(params=7e10, tokens=1.4e12))
+    pd.testing.assert_frame_equal(
+        loaded.predict(params=7e10, tokens=1.4e12), quick_fit.predict(params=7e10, tokens=1.4e12)
+    )
     pd.testing.assert_frame_equal(loaded.summary(), quick_fit.summary())
 
 
 def test_fixed_tied_and_priors_are_applied_and_saved(simulated_runs, tmp_path):
     prior = bs.Prior("LogNormal", mu=np.log(0.36), sigma=0.1)
-    result = bs.fit("chinchilla", simulated_runs, fixed={"E": 1.8}, tied={"beta": "alpha"}, priors={"alpha": prior},
-                    draws=200, tune=300, chains=2, seed=3, warn=False)
+    result = bs.fit(
+        "chinchilla",
+        simulated_runs,
+        fixed={"E": 1.8},
+        tied={"beta": "alpha"},
+        priors={"alpha": prior},
+        draws=200,
+        tune=300,
+        chains=2,
+        seed=3,
+        warn=False,
+    )
     post = result.posterior
     assert np.all(post["E"].values == 1.8)
     np.testing.assert_array_equal(post["beta"].values, post["alpha"].values)
@@ -113,7 +133,9 @@ def test_bad_fit_arguments_are_named(simulated_runs):
 
 
 def test_normal_likelihood_option(simulated_runs):
-    result = bs.fit("chinchilla", simulated_runs, likelihood="normal", draws=200, tune=300, chains=2, seed=4, warn=False)
+    result = bs.fit(
+        "chinchilla", simulated_runs, likelihood="normal", draws=200, tune=300, chains=2, seed=4, warn=False
+    )
     assert result.spec.noise.family == "normal"
     assert result.summary().loc["alpha", "lower"] < CHINCHILLA_TRUTH["alpha"] < result.summary().loc["alpha", "upper"]
 

@@ -66,9 +66,15 @@ def test_law_signature_must_match_declared_inputs_and_params():
         return a * x
 
     with pytest.raises(TypeError, match=r"must take the inputs then the parameters.*\('x', 'a', 'b'\)"):
-        bs.Law(mean, name="bad", formula="", citation="", inputs={"x": bs.Input("x", "-")},
-               output=bs.Output("y", "y", "-"),
-               params={n: bs.Param(bs.Prior("Normal"), "r") for n in ("a", "b")})
+        bs.Law(
+            mean,
+            name="bad",
+            formula="",
+            citation="",
+            inputs={"x": bs.Input("x", "-")},
+            output=bs.Output("y", "y", "-"),
+            params={n: bs.Param(bs.Prior("Normal"), "r") for n in ("a", "b")},
+        )
 
 
 def test_unknown_law_name_lists_the_catalog():
@@ -86,8 +92,16 @@ def test_user_law_file_fits_and_predicts_like_a_builtin(user_law_file, tmp_path)
     flops = np.geomspace(1e18, 1e22, 30)
     loss = (1.9 + 0.6 * (flops / 1e20) ** -0.12) * np.exp(0.01 * rng.standard_normal(30))
     runs = pd.DataFrame({"compute": flops, "final_loss": loss})
-    result = bs.fit(str(user_law_file), runs, columns={"flops": "compute", "loss": "final_loss"},
-                    draws=400, tune=400, chains=2, seed=5, warn=False)
+    result = bs.fit(
+        str(user_law_file),
+        runs,
+        columns={"flops": "compute", "loss": "final_loss"},
+        draws=400,
+        tune=400,
+        chains=2,
+        seed=5,
+        warn=False,
+    )
     table = result.summary()
     for name, truth in {"L_inf": 1.9, "k": 0.6, "gamma": 0.12}.items():
         assert table.loc[name, "lower"] < truth < table.loc[name, "upper"], name

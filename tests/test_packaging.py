@@ -14,7 +14,8 @@ REPO = Path(__file__).resolve().parents[1]
 def test_wheel_puts_models_under_bayescale_only(tmp_path):
     subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(REPO)],
-        check=True, capture_output=True,
+        check=True,
+        capture_output=True,
     )
     (wheel,) = tmp_path.glob("bayescale-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
@@ -27,7 +28,8 @@ def test_checkout_without_install_mounts_the_catalog(monkeypatch):
     monkeypatch.delitem(sys.modules, catalog.CATALOG_PACKAGE, raising=False)
     real_find_spec = importlib.util.find_spec
     monkeypatch.setattr(
-        importlib.util, "find_spec",
+        importlib.util,
+        "find_spec",
         lambda name, *a: None if name == catalog.CATALOG_PACKAGE else real_find_spec(name, *a),
     )
     module = catalog._catalog_module()

@@ -1,0 +1,10 @@
+"""The ``bayescale`` command: a thin layer over the Python API, one module per command group.
+
+With ``--json`` stdout holds only the JSON document; progress, warnings and errors go to
+stderr. Exit status: 0 on success, 2 on bad input (one line naming the problem).
+"""
+
+from bayescale.cli import commands_fit  # noqa: F401  (registers its commands)
+from bayescale.cli.common import app
+
+__all__ = ["app"]

@@ -1,0 +1,3 @@
+from bayescale.cli import app
+
+app()

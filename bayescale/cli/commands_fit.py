@@ -1,0 +1,154 @@
+"""Commands that fit and use one law: demo, laws, fit, predict, summary."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import pandas as pd
+import typer
+from rich.table import Table
+
+from bayescale.catalog import available_laws, get_law
+from bayescale.cli.common import (
+    app,
+    err,
+    out,
+    parse_pairs,
+    prediction_documents,
+    prediction_table,
+    print_diagnostics,
+    print_json,
+    summary_document,
+    summary_table,
+    user_errors,
+)
+from bayescale.errors import BayescaleInputError
+from bayescale.fit import fit, load_fit
+
+DEMO_TARGETS = {"Chinchilla-70B": (70e9, 1.4e12), "Llama-3-405B": (405e9, 15.6e12)}
+
+
+@app.command()
+@user_errors
+def demo(
+    seed: Annotated[int, typer.Option(help="Sampler seed.")] = 1,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON only.")] = False,
+) -> None:
+    """Fit the Chinchilla law to Epoch AI's 240 runs and extrapolate to 70B and 405B models."""
+    from bayescale import datasets
+
+    runs = datasets.load("chinchilla").query("not epoch_excluded")
+    err.print(f"Fitting chinchilla to {len(runs)} runs of Hoffmann et al. (2022) ...", highlight=False)
+    result = fit("chinchilla", runs, seed=seed, progress=not as_json, warn=False)
+    params, tokens = zip(*DEMO_TARGETS.values(), strict=True)
+    predictions = result.predict(params=list(params), tokens=list(tokens), interval=0.9)
+    if as_json:
+        print_json(
+            {
+                "summary": summary_document(result, 0.9),
+                "predictions": prediction_documents(predictions, list(DEMO_TARGETS)),
+            }
+        )
+    else:
+        out.print(summary_table(result, 0.9))
+        out.print(prediction_table(predictions, list(DEMO_TARGETS)))
+        out.print(f"Data: {datasets.CITATIONS['chinchilla']}", highlight=False)
+    print_diagnostics(result)
+
+
+@app.command()
+@user_errors
+def laws(name: Annotated[str | None, typer.Argument(help="Show one law's priors.")] = None) -> None:
+    """List the law catalog, or show one law's inputs and default priors."""
+    if name is None:
+        table = Table(title="bayescale law catalog")
+        for column in ("law", "formula", "inputs -> output", "citation"):
+            table.add_column(column)
+        for law_name in available_laws():
+            law = get_law(law_name)
+            io = f"{', '.join(law.input_names)} -> {law.output.name}"
+            table.add_row(law_name, law.formula, io, law.citation)
+        out.print(table)
+        return
+    law = get_law(name)
+    out.print(law.describe(), highlight=False)
+    table = Table(title="default priors")
+    for column in ("parameter", "prior", "why"):
+        table.add_column(column)
+    for param, spec in law.params.items():
+        table.add_row(param, str(spec.prior), spec.reason)
+    out.print(table)
+
+
+@app.command("fit")
+@user_errors
+def fit_command(
+    runs: Annotated[Path, typer.Argument(help="CSV of runs, one row per training run.")],
+    law: Annotated[str, typer.Option(help="Catalog name or path to a law .py file.")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Where to save the fit (.nc).")],
+    column: Annotated[list[str], typer.Option(help="Map law variables to columns: params=n_params.")] = [],  # noqa: B006
+    fix: Annotated[list[str], typer.Option(help="Fix parameters: E=1.69.")] = [],  # noqa: B006
+    tie: Annotated[list[str], typer.Option(help="Tie parameters: beta=alpha.")] = [],  # noqa: B006
+    likelihood: Annotated[str, typer.Option(help="student_t or normal.")] = "student_t",
+    draws: int = 1000,
+    tune: int = 1000,
+    chains: int = 4,
+    seed: int | None = None,
+) -> None:
+    """Fit a law to runs and save the fit."""
+    result = fit(
+        law,
+        runs,
+        columns=parse_pairs(column, "--column"),
+        fixed=parse_pairs(fix, "--fix", numeric=True),
+        tied=parse_pairs(tie, "--tie"),
+        likelihood=likelihood,
+        draws=draws,
+        tune=tune,
+        chains=chains,
+        seed=seed,
+        progress=True,
+        warn=False,
+    )
+    result.save(output)
+    out.print(summary_table(result, 0.94))
+    print_diagnostics(result)
+    err.print(f"saved {output}", highlight=False)
+
+
+@app.command()
+@user_errors
+def predict(
+    fit_file: Annotated[Path, typer.Argument(help="A saved fit (.nc).")],
+    at: Annotated[list[str], typer.Option(help="A point: params=7e10,tokens=1.4e12 (repeatable).")],
+    interval: float = 0.9,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON only.")] = False,
+) -> None:
+    """Predict at new inputs: the law's median and interval, and the interval for a new run."""
+    result = load_fit(fit_file)
+    points = [parse_pairs([a], "--at", numeric=True) for a in at]
+    names = {tuple(sorted(p)) for p in points}
+    if len(names) > 1:
+        raise BayescaleInputError("every --at must name the same inputs")
+    frame = result.predict(pd.DataFrame(points), interval=interval)
+    if as_json:
+        print_json(prediction_documents(frame))
+    else:
+        out.print(prediction_table(frame, interval=interval))
+
+
+@app.command()
+@user_errors
+def summary(
+    fit_file: Annotated[Path, typer.Argument(help="A saved fit (.nc).")],
+    interval: float = 0.94,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON only.")] = False,
+) -> None:
+    """Parameter table of a saved fit, with sampler diagnostics."""
+    result = load_fit(fit_file)
+    if as_json:
+        print_json(summary_document(result, interval))
+    else:
+        out.print(summary_table(result, interval))
+    print_diagnostics(result)

@@ -1,0 +1,115 @@
+"""Shared pieces of the command line: the app, consoles, error boundary, parsing, JSON."""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+import sys
+
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from bayescale.errors import BayescaleInputError
+from bayescale.fit import Fit
+
+app = typer.Typer(
+    help="Bayesian inference of neural scaling laws: fit, extrapolate with credible intervals.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+out = Console(width=None if sys.stdout.isatty() else 140)
+err = Console(stderr=True, width=None if sys.stderr.isatty() else 140)
+
+
+def user_errors(command):
+    """Turn user-input errors into one line on stderr and exit status 2."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except BayescaleInputError as problem:
+            err.print(f"[bold red]error:[/] {problem}", highlight=False, soft_wrap=True)
+            raise typer.Exit(2) from None
+
+    return wrapper
+
+
+def parse_pairs(items: list[str], option: str, numeric: bool = False) -> dict:
+    """``["a=1,b=2", "c=3"]`` -> ``{"a": 1.0, "b": 2.0, "c": 3.0}``, naming the bad item."""
+    pairs = {}
+    for item in items:
+        for part in filter(None, item.split(",")):
+            key, sep, value = part.partition("=")
+            if not sep or not key.strip() or not value.strip():
+                raise BayescaleInputError(f"{option} {part!r}: expected NAME=VALUE")
+            if numeric:
+                try:
+                    pairs[key.strip()] = float(value)
+                except ValueError:
+                    raise BayescaleInputError(f"{option} {part!r}: {value!r} is not a number") from None
+            else:
+                pairs[key.strip()] = value.strip()
+    return pairs
+
+
+def _finite(value: float) -> float | None:
+    return None if value is None or not math.isfinite(value) else float(value)
+
+
+PREDICTION_KEYS = ("median", "lower", "upper", "predictive_lower", "predictive_upper")
+
+
+def print_json(document) -> None:
+    typer.echo(json.dumps(document, indent=2))
+
+
+def print_diagnostics(result: Fit) -> None:
+    style = "green" if result.diagnostics.ok else "yellow"
+    err.print(f"[{style}]{result.diagnostics.report()}[/]", highlight=False)
+
+
+def summary_table(result: Fit, interval: float) -> Table:
+    table = Table(title=f"{result.law.name}: {result.law.formula}  ({interval:.0%} intervals)")
+    for column in ("parameter", "median", "lower", "upper", "R-hat", "ESS bulk", "ESS tail", "status"):
+        table.add_column(column, justify="left" if column in ("parameter", "status") else "right")
+    for name, row in result.summary(interval).iterrows():
+        numbers = [f"{row[c]:.4g}" for c in ("median", "lower", "upper")]
+        checks = [f"{row['r_hat']:.3f}", f"{row['ess_bulk']:.0f}", f"{row['ess_tail']:.0f}"]
+        checks = ["" if c == "nan" else c for c in checks]
+        table.add_row(name, *numbers, *checks, row["status"])
+    return table
+
+
+def prediction_table(frame: pd.DataFrame, labels: list[str] | None = None, interval: float = 0.9) -> Table:
+    table = Table(title=f"Predictions ({interval:.0%} intervals)")
+    inputs = [c for c in frame.columns if c not in PREDICTION_KEYS]
+    for column in ([""] if labels else []) + inputs + ["median", "law interval", "new-run interval"]:
+        table.add_column(column, justify="right")
+    for i, row in frame.iterrows():
+        cells = [f"{row[c]:.3g}" for c in inputs]
+        cells += [
+            f"{row['median']:.4f}",
+            f"{row['lower']:.4f} – {row['upper']:.4f}",
+            f"{row['predictive_lower']:.4f} – {row['predictive_upper']:.4f}",
+        ]
+        table.add_row(*([labels[i]] if labels else []), *cells)
+    return table
+
+
+def prediction_documents(frame: pd.DataFrame, labels: list[str] | None = None) -> list[dict]:
+    docs = [{k: _finite(v) for k, v in row.items()} for row in frame.to_dict("records")]
+    if labels:
+        for doc, label in zip(docs, labels, strict=True):
+            doc["label"] = label
+    return docs
+
+
+def summary_document(result: Fit, interval: float) -> dict:
+    table = result.summary(interval)
+    keys = ("median", "lower", "upper", "r_hat", "ess_bulk", "ess_tail")
+    return {name: {k: _finite(row[k]) for k in keys} | {"status": row["status"]} for name, row in table.iterrows()}
