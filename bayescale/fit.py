@@ -19,7 +19,7 @@ from bayescale.diagnostics import Diagnostics, check
 from bayescale.errors import BayescaleInputError
 from bayescale.law import Law
 from bayescale.likelihood import Noise
-from bayescale.model import NOISE, RUN_DIM, ModelSpec, build_model, model_data, resolve_scales
+from bayescale.model import RUN_DIM, ModelSpec, build_model, model_data, resolve_scales
 from bayescale.points import prediction_points
 from bayescale.predict import law_mean, pointwise_log_likelihood, predictive_draws
 from bayescale.runs import Runs, load_runs
@@ -62,32 +62,48 @@ class Fit:
     def runs(self) -> pd.DataFrame:
         """The fitted runs, with the law's variable names as columns."""
         data = {n: self.tree["constant_data"][n].values for n in self.law.input_names}
-        data[self.law.output.name] = self.tree["observed_data"][self.law.output.name].values
+        data.update({o: self.tree["observed_data"][o].values for o in self.law.outputs})
         return pd.DataFrame(data)
 
     @property
     def model(self) -> pm.Model:
         """The PyMC model of this fit, rebuilt from its spec and data, for inspection."""
-        runs = Runs(self.runs(), {n: n for n in [*self.law.input_names, self.law.output.name]}, self.law.name)
+        runs = Runs(self.runs(), {n: n for n in [*self.law.input_names, *self.law.outputs]}, self.law.name)
         return build_model(self.spec, model_data(self.law, runs, self.scales))
 
     # -- draws ---------------------------------------------------------------------------
 
     def draws(self, names: list[str] | None = None) -> dict[str, np.ndarray]:
-        """Posterior draws (chains stacked) of law parameters and the noise scale."""
-        names = names or [*self.law.param_names, NOISE]
+        """Posterior draws (chains stacked) of law parameters and noise scales."""
+        names = names or [*self.law.param_names, *self.law.noise_names]
         return {n: self.posterior[n].values.reshape(-1) for n in names}
 
-    def mean_draws(self, **points: np.ndarray) -> np.ndarray:
-        """The law's mean per draw (rows) at raw input points (columns)."""
-        scaled = {n: np.asarray(v, dtype=float) / self.scales[n] for n, v in points.items()}
-        return law_mean(self.law, self.draws(self.law.param_names), scaled)
+    def _output(self, output: str | None) -> str:
+        if output is None:
+            if len(self.law.outputs) > 1:
+                raise BayescaleInputError(
+                    f"law {self.law.name!r} has several outputs: pass output= one of {list(self.law.outputs)}"
+                )
+            return next(iter(self.law.outputs))
+        if output not in self.law.outputs:
+            raise BayescaleInputError(
+                f"output={output!r}: law {self.law.name!r} predicts {', '.join(self.law.outputs)}"
+            )
+        return output
 
-    def predictive_draws(self, seed: int | None = 0, **points: np.ndarray) -> np.ndarray:
-        """A new observed run per draw and point: the law's mean plus noise."""
-        mean = self.mean_draws(**points)
-        rng = np.random.default_rng(seed)
-        return predictive_draws(self.law, self.spec.noise, mean, self.draws([NOISE])[NOISE], rng)
+    def mean_draws(self, output: str | None = None, **points: np.ndarray) -> np.ndarray:
+        """The law's mean per draw (rows) at raw input points (columns), for one output."""
+        scaled = {n: np.asarray(v, dtype=float) / self.scales[n] for n, v in points.items()}
+        return law_mean(self.law, self.draws(self.law.param_names), scaled)[self._output(output)]
+
+    def predictive_draws(self, seed: int | None = 0, output: str | None = None, **points: np.ndarray) -> np.ndarray:
+        """A new observed run per draw and point: the law's mean plus noise, for one output."""
+        name = self._output(output)
+        return self._new_runs(name, self.mean_draws(name, **points), np.random.default_rng(seed))
+
+    def _new_runs(self, output: str, mean: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        sigma = self.draws([self.law.noise_name(output)])[self.law.noise_name(output)]
+        return predictive_draws(self.law.outputs[output], self.spec.noise, mean, sigma, rng)
 
     # -- user-facing results ---------------------------------------------------------------
 
@@ -111,22 +127,29 @@ class Fit:
             raise BayescaleInputError(f"interval={interval} must be between 0 and 1, e.g. 0.9")
         points = prediction_points(self.law, table, self.columns, **inputs)
         tail = (1 - interval) / 2
-        mean = self.mean_draws(**points)
-        new_run = predictive_draws(
-            self.law, self.spec.noise, mean, self.draws([NOISE])[NOISE], np.random.default_rng(seed)
-        )
-        lower, median, upper = np.quantile(mean, [tail, 0.5, 1 - tail], axis=0)
-        pred_lower, pred_upper = np.quantile(new_run, [tail, 1 - tail], axis=0)
-        return pd.DataFrame(
-            {
-                **points,
-                "median": median,
-                "lower": lower,
-                "upper": upper,
-                "predictive_lower": pred_lower,
-                "predictive_upper": pred_upper,
-            }
-        )
+        rng = np.random.default_rng(seed)
+        scaled = {n: v / self.scales[n] for n, v in points.items()}
+        means = law_mean(self.law, self.draws(self.law.param_names), scaled)
+        frames = []
+        for output, mean in means.items():
+            new_run = self._new_runs(output, mean, rng)
+            lower, median, upper = np.quantile(mean, [tail, 0.5, 1 - tail], axis=0)
+            pred_lower, pred_upper = np.quantile(new_run, [tail, 1 - tail], axis=0)
+            several = {"output": output} if len(means) > 1 else {}
+            frames.append(
+                pd.DataFrame(
+                    {
+                        **points,
+                        **several,
+                        "median": median,
+                        "lower": lower,
+                        "upper": upper,
+                        "predictive_lower": pred_lower,
+                        "predictive_upper": pred_upper,
+                    }
+                )
+            )
+        return pd.concat(frames, ignore_index=True)
 
     def summary(self, interval: float = 0.94) -> pd.DataFrame:
         """Parameter table: median, equal-tailed interval, R-hat, bulk and tail ESS."""
@@ -187,19 +210,24 @@ def _assemble(posterior: xr.DataTree, spec: ModelSpec, runs: Runs, scales: dict[
     chains, draws = post.sizes["chain"], post.sizes["draw"]
     params = {n: post[n].values.reshape(-1) for n in law.param_names}
     inputs = {n: runs.column(n) for n in law.input_names}
-    mean = law_mean(law, params, {n: v / scales[n] for n, v in inputs.items()})
-    observed = runs.column(law.output.name)
-    loglik = pointwise_log_likelihood(law, spec.noise, mean, post[NOISE].values.reshape(-1), observed)
-    coords = {"chain": post["chain"].values, "draw": post["draw"].values, RUN_DIM: np.arange(len(observed))}
+    means = law_mean(law, params, {n: v / scales[n] for n, v in inputs.items()})
+    observed = {o: runs.column(o) for o in law.outputs}
+    loglik = {
+        o: pointwise_log_likelihood(
+            output, spec.noise, means[o], post[law.noise_name(o)].values.reshape(-1), observed[o]
+        ).reshape(chains, draws, -1)
+        for o, output in law.outputs.items()
+    }
+    coords = {"chain": post["chain"].values, "draw": post["draw"].values, RUN_DIM: np.arange(len(runs))}
     run_coords = {RUN_DIM: coords[RUN_DIM]}
     return xr.DataTree.from_dict(
         {
             "/posterior": post,
             "/sample_stats": posterior["sample_stats"].to_dataset(),
             "/log_likelihood": xr.Dataset(
-                {law.output.name: (("chain", "draw", RUN_DIM), loglik.reshape(chains, draws, -1))}, coords=coords
+                {o: (("chain", "draw", RUN_DIM), values) for o, values in loglik.items()}, coords=coords
             ),
-            "/observed_data": xr.Dataset({law.output.name: (RUN_DIM, observed)}, coords=run_coords),
+            "/observed_data": xr.Dataset({o: (RUN_DIM, v) for o, v in observed.items()}, coords=run_coords),
             "/constant_data": xr.Dataset({n: (RUN_DIM, v) for n, v in inputs.items()}, coords=run_coords),
         }
     )

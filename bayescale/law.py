@@ -17,6 +17,7 @@ from typing import Literal
 from pymc_extras.prior import Prior
 
 OutputKind = Literal["positive", "probability", "real"]
+NOISE = "sigma"
 
 
 @dataclass(frozen=True)
@@ -76,7 +77,8 @@ class Law:
     inputs
         One :class:`Input` for each of the mean function's leading arguments.
     output
-        The predicted quantity.
+        The predicted quantity, or a tuple of them for a law of several equations;
+        the mean function then returns a dict keyed by output name.
     params
         One :class:`Param` (prior and reason) for each remaining argument.
     derived
@@ -95,7 +97,7 @@ class Law:
     formula: str
     citation: str
     inputs: Mapping[str, Input]
-    output: Output
+    output: Output | tuple[Output, ...]
     params: Mapping[str, Param]
     derived: Callable | None = None
     noise: Param | None = None
@@ -113,6 +115,31 @@ class Law:
         for name, param in self.params.items():
             if not isinstance(param, Param):
                 raise TypeError(f"law {self.name!r}: parameter {name!r} needs Param(prior, reason)")
+        clash = set(self.outputs) & set(expected)
+        if clash:
+            raise TypeError(f"law {self.name!r}: output names {sorted(clash)} clash with inputs or parameters")
+
+    @property
+    def outputs(self) -> dict[str, Output]:
+        """Every output by name (one for most laws)."""
+        outputs = self.output if isinstance(self.output, tuple) else (self.output,)
+        return {o.name: o for o in outputs}
+
+    def noise_name(self, output: str) -> str:
+        """Name of an output's noise-scale parameter: ``sigma``, or ``sigma_<output>`` for several."""
+        return NOISE if len(self.outputs) == 1 else f"{NOISE}_{output}"
+
+    @property
+    def noise_names(self) -> list[str]:
+        return [self.noise_name(o) for o in self.outputs]
+
+    def split_mean(self, result) -> dict:
+        """The mean function's result keyed by output name."""
+        if len(self.outputs) == 1:
+            return {next(iter(self.outputs)): result}
+        if not isinstance(result, dict) or set(result) != set(self.outputs):
+            raise TypeError(f"law {self.name!r}: mean must return a dict with keys {sorted(self.outputs)}")
+        return result
 
     @property
     def input_names(self) -> list[str]:
@@ -135,8 +162,5 @@ class Law:
     def describe(self) -> str:
         """One paragraph: formula, inputs, output and citation."""
         ins = ", ".join(f"{n} ({i.symbol}, {i.unit})" for n, i in self.inputs.items())
-        return (
-            f"{self.name}: {self.formula}\n  inputs: {ins}\n"
-            f"  output: {self.output.name} ({self.output.symbol}, {self.output.unit}, "
-            f"{self.output.kind})\n  {self.citation}"
-        )
+        outs = ", ".join(f"{n} ({o.symbol}, {o.unit}, {o.kind})" for n, o in self.outputs.items())
+        return f"{self.name}: {self.formula}\n  inputs: {ins}\n  output: {outs}\n  {self.citation}"

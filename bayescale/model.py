@@ -23,12 +23,11 @@ from bayescale.likelihood import OUTPUT_SCALES, Noise
 from bayescale.runs import Runs
 
 RUN_DIM = "run"
-NOISE = "sigma"
 
 
-def data_name(law: Law) -> str:
-    """Name of the data container holding the observed output (on the noise scale)."""
-    return f"{law.output.name}_data"
+def data_name(output: str) -> str:
+    """Name of the data container holding an observed output (on the noise scale)."""
+    return f"{output}_data"
 
 
 @dataclass(frozen=True)
@@ -51,7 +50,7 @@ class ModelSpec:
         noise: Noise | None = None,
     ) -> ModelSpec:
         """Merge user overrides into the law's defaults, checking every name."""
-        names = [*law.param_names, NOISE]
+        names = [*law.param_names, *law.noise_names]
         priors, fixed, tied = dict(priors or {}), dict(fixed or {}), dict(tied or {})
         for arg, given in (("priors", priors), ("fixed", fixed), ("tied", tied)):
             unknown = sorted(set(given) - set(names))
@@ -73,8 +72,11 @@ class ModelSpec:
         both = sorted(set(fixed) & set(tied))
         if both:
             raise BayescaleInputError(f"{', '.join(both)} cannot be both fixed and tied")
-        scale = OUTPUT_SCALES[law.output.kind]
-        merged = {**law.priors, NOISE: law.noise.prior if law.noise else scale.default_noise}
+        noise_priors = {
+            law.noise_name(name): law.noise.prior if law.noise else OUTPUT_SCALES[output.kind].default_noise
+            for name, output in law.outputs.items()
+        }
+        merged = {**law.priors, **noise_priors}
         merged.update(priors)
         return cls(law=law, priors=merged, fixed=fixed, tied=tied, noise=noise or Noise())
 
@@ -128,7 +130,8 @@ def resolve_scales(law: Law, runs: Runs, overrides: Mapping[str, float] | None =
 def model_data(law: Law, runs: Runs, scales: Mapping[str, float]) -> dict[str, np.ndarray]:
     """The arrays the model's data containers hold: scaled inputs, output on the noise scale."""
     data = {name: runs.column(name) / scales[name] for name in law.input_names}
-    data[data_name(law)] = OUTPUT_SCALES[law.output.kind].to_scale(runs.column(law.output.name))
+    for name, output in law.outputs.items():
+        data[data_name(name)] = OUTPUT_SCALES[output.kind].to_scale(runs.column(name))
     return data
 
 
@@ -159,16 +162,17 @@ def build_model(spec: ModelSpec, data: Mapping[str, np.ndarray]) -> pm.Model:
     ['A', 'A_raw', 'B']
     """
     law = spec.law
-    observed = np.asarray(data[data_name(law)])
-    with pm.Model(coords={RUN_DIM: np.arange(len(observed))}) as model:
+    n_runs = len(data[law.input_names[0]])
+    with pm.Model(coords={RUN_DIM: np.arange(n_runs)}) as model:
         inputs = {n: pm.Data(n, np.asarray(data[n]), dims=RUN_DIM) for n in law.input_names}
-        y = pm.Data(data_name(law), observed, dims=RUN_DIM)
+        observed = {o: pm.Data(data_name(o), np.asarray(data[data_name(o)]), dims=RUN_DIM) for o in law.outputs}
         params = parameter_variables(spec)
         law_params = {n: params[n] for n in law.param_names}
         if law.derived is not None:
             for name, value in law.derived(**law_params).items():
                 pm.Deterministic(name, value)
-        mu = law.mean(**inputs, **law_params)
-        location = OUTPUT_SCALES[law.output.kind].to_scale_tensor(mu)
-        spec.noise.observe(law.output.name, location, params[NOISE], y, RUN_DIM)
+        means = law.split_mean(law.mean(**inputs, **law_params))
+        for name, output in law.outputs.items():
+            location = OUTPUT_SCALES[output.kind].to_scale_tensor(means[name])
+            spec.noise.observe(name, location, params[law.noise_name(name)], observed[name], RUN_DIM)
     return model

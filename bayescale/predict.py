@@ -12,7 +12,7 @@ import numpy as np
 import pytensor
 import pytensor.tensor as pt
 
-from bayescale.law import Law
+from bayescale.law import Law, Output
 from bayescale.likelihood import OUTPUT_SCALES, Noise
 
 CHUNK_POINTS = 2048
@@ -24,13 +24,15 @@ def _compiled_mean(law: Law):
     if key not in _mean_functions:
         inputs = [pt.tensor(n, shape=(1, None), dtype="float64") for n in law.input_names]
         params = [pt.tensor(n, shape=(None, 1), dtype="float64") for n in law.param_names]
-        out = law.mean(*inputs, *params)
-        _mean_functions[key] = pytensor.function([*inputs, *params], out, on_unused_input="ignore")
+        outputs = law.split_mean(law.mean(*inputs, *params))
+        _mean_functions[key] = pytensor.function(
+            [*inputs, *params], [outputs[o] for o in law.outputs], on_unused_input="ignore"
+        )
     return _mean_functions[key]
 
 
-def law_mean(law: Law, params: Mapping[str, np.ndarray], inputs: Mapping[str, np.ndarray]) -> np.ndarray:
-    """The law's mean for every draw (rows) at every point (columns).
+def law_mean(law: Law, params: Mapping[str, np.ndarray], inputs: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The law's mean per output, for every draw (rows) at every point (columns).
 
     ``params`` holds one 1-d array of draws per law parameter; ``inputs`` one 1-d array
     of points per input, already divided by the input's reference scale.
@@ -39,28 +41,29 @@ def law_mean(law: Law, params: Mapping[str, np.ndarray], inputs: Mapping[str, np
     draws = [np.asarray(params[n], dtype=float).reshape(-1, 1) for n in law.param_names]
     points = [np.asarray(inputs[n], dtype=float).reshape(-1) for n in law.input_names]
     n_points, n_draws = len(points[0]), len(draws[0])
-    out = np.empty((n_draws, n_points))
+    out = {o: np.empty((n_draws, n_points)) for o in law.outputs}
     for start in range(0, n_points, CHUNK_POINTS):
         chunk = [p[start : start + CHUNK_POINTS].reshape(1, -1) for p in points]
-        out[:, start : start + CHUNK_POINTS] = np.broadcast_to(fn(*chunk, *draws), (n_draws, chunk[0].shape[1]))
+        for name, values in zip(law.outputs, fn(*chunk, *draws), strict=True):
+            out[name][:, start : start + CHUNK_POINTS] = np.broadcast_to(values, (n_draws, chunk[0].shape[1]))
     return out
 
 
 def predictive_draws(
-    law: Law, noise: Noise, mean: np.ndarray, sigma: np.ndarray, rng: np.random.Generator
+    output: Output, noise: Noise, mean: np.ndarray, sigma: np.ndarray, rng: np.random.Generator
 ) -> np.ndarray:
     """One new observed run per draw and point, noise added on the output's scale."""
-    scale = OUTPUT_SCALES[law.output.kind]
+    scale = OUTPUT_SCALES[output.kind]
     with np.errstate(divide="ignore", over="ignore"):
         location = scale.to_scale(mean)
     return scale.from_scale(noise.draw(location, np.reshape(sigma, (-1, 1)), rng))
 
 
 def pointwise_log_likelihood(
-    law: Law, noise: Noise, mean: np.ndarray, sigma: np.ndarray, observed: np.ndarray
+    output: Output, noise: Noise, mean: np.ndarray, sigma: np.ndarray, observed: np.ndarray
 ) -> np.ndarray:
     """log p(observed run | draw), on the output's noise scale, shape (draws, runs)."""
-    scale = OUTPUT_SCALES[law.output.kind]
+    scale = OUTPUT_SCALES[output.kind]
     with np.errstate(divide="ignore", invalid="ignore"):
         location = scale.to_scale(mean)
     return noise.logpdf(scale.to_scale(observed)[None, :], location, np.reshape(sigma, (-1, 1)))

@@ -104,7 +104,7 @@ def load_runs(
     law = get_law(law)
     frame, where = read_table(data)
     columns = dict(columns or {})
-    wanted = [*law.input_names, law.output.name]
+    wanted = [*law.input_names, *law.outputs]
     unknown = sorted(set(columns) - set(wanted))
     if unknown:
         raise BayescaleInputError(
@@ -116,7 +116,7 @@ def load_runs(
         if column not in frame.columns:
             found = ", ".join(map(str, frame.columns))
             raise BayescaleInputError(
-                f"column {column!r} (law {'output' if name == law.output.name else 'input'} "
+                f"column {column!r} (law {'output' if name in law.outputs else 'input'} "
                 f"{name!r}) not found in {where}; columns found: {found}. "
                 f"Map it with --column {name}=<your column>"
             )
@@ -124,8 +124,8 @@ def load_runs(
     for name, column in mapping.items():
         clean[column] = _column_values(frame, column, where)
         values = clean[column].to_numpy()
-        if name == law.output.name:
-            scale = OUTPUT_SCALES[law.output.kind]
+        if name in law.outputs:
+            scale = OUTPUT_SCALES[law.outputs[name].kind]
             ok, words = scale.valid(values), scale.valid_words
         else:
             ok = values > 0 if law.inputs[name].positive else np.ones_like(values, bool)
@@ -134,7 +134,7 @@ def load_runs(
             raise BayescaleInputError(
                 f"column {column!r} ({name}) in {where} must be {words} but is not at {_rows(clean.index[~ok])}"
             )
-    needed = (len(law.params) + 1) if n_free_params is None else n_free_params
+    needed = (len(law.params) + len(law.outputs)) if n_free_params is None else n_free_params
     if len(clean) <= needed:
         raise BayescaleInputError(
             f"{len(clean)} runs in {where} cannot determine law {law.name!r}, which has "

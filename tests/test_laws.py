@@ -109,3 +109,24 @@ def test_user_law_file_fits_and_predicts_like_a_builtin(user_law_file, tmp_path)
     loaded = bs.load_fit(path)
     assert loaded.law.origin == str(user_law_file.resolve())
     pd.testing.assert_frame_equal(loaded.predict(flops=1e23), result.predict(flops=1e23))
+
+
+def test_law_of_several_equations_fits_each_output_with_its_own_noise():
+    rng = np.random.default_rng(8)
+    n = np.repeat(np.geomspace(1e8, 3e9, 6), 4)
+    d = n * np.tile([10.0, 30.0, 100.0, 300.0], 6)
+    truth = {"a": 1.6e-3, "alpha": -0.7, "beta": 0.3, "b": 1.1e6, "gamma": 0.57}
+    lr = truth["a"] * (n / 1e9) ** truth["alpha"] * (d / 1e11) ** truth["beta"] * np.exp(0.05 * rng.standard_normal(24))
+    bs_ = truth["b"] * (d / 1e11) ** truth["gamma"] * np.exp(0.08 * rng.standard_normal(24))
+    runs = pd.DataFrame({"params": n, "tokens": d, "learning_rate": lr, "batch_size": bs_})
+    result = bs.fit("optimal_hyperparameters", runs, draws=500, tune=500, chains=2, seed=3, warn=False)
+    table = result.summary()
+    for name, value in truth.items():
+        assert table.loc[name, "lower"] < value < table.loc[name, "upper"], name
+    assert {"sigma_learning_rate", "sigma_batch_size"} <= set(table.index)
+    assert set(result.tree["log_likelihood"].data_vars) == {"learning_rate", "batch_size"}
+    frame = result.predict(params=7e10, tokens=1.4e12)
+    assert frame["output"].tolist() == ["learning_rate", "batch_size"]
+    assert result.mean_draws("batch_size", params=[7e10], tokens=[1.4e12]).shape == (1000, 1)
+    with pytest.raises(BayescaleInputError, match="several outputs"):
+        result.mean_draws(params=[7e10], tokens=[1.4e12])

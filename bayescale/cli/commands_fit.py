@@ -67,7 +67,7 @@ def laws(name: Annotated[str | None, typer.Argument(help="Show one law's priors.
             table.add_column(column)
         for law_name in available_laws():
             law = get_law(law_name)
-            io = f"{', '.join(law.input_names)} -> {law.output.name}"
+            io = f"{', '.join(law.input_names)} -> {', '.join(law.outputs)}"
             table.add_row(law_name, law.formula, io, law.citation)
         out.print(table)
         return

@@ -57,7 +57,10 @@ def parse_pairs(items: list[str], option: str, numeric: bool = False) -> dict:
     return pairs
 
 
-def _finite(value: float) -> float | None:
+def _finite(value):
+    """JSON-safe value: NaN and infinities become null, labels pass through."""
+    if isinstance(value, str):
+        return value
     return None if value is None or not math.isfinite(value) else float(value)
 
 
@@ -91,7 +94,7 @@ def prediction_table(frame: pd.DataFrame, labels: list[str] | None = None, inter
     for column in ([""] if labels else []) + inputs + ["median", "law interval", "new-run interval"]:
         table.add_column(column, justify="right")
     for i, row in frame.iterrows():
-        cells = [f"{row[c]:.3g}" for c in inputs]
+        cells = [row[c] if isinstance(row[c], str) else f"{row[c]:.3g}" for c in inputs]
         cells += [
             f"{row['median']:.4f}",
             f"{row['lower']:.4f} – {row['upper']:.4f}",
