@@ -127,3 +127,23 @@ def test_demo_json_reports_both_targets():
     chinchilla = doc["predictions"][0]
     assert 1.93 <= chinchilla["median"] <= 2.02
     assert np.isclose(doc["summary"]["alpha"]["median"], 0.348, atol=0.03)
+
+
+def test_fit_command_records_fixed_tied_and_prior(tmp_path, simulated_runs):
+    csv = tmp_path / "runs.csv"
+    simulated_runs.to_csv(csv, index=False)
+    path = tmp_path / "fit.nc"
+    result = run("fit", str(csv), "--law", "chinchilla", "--fix", "E=1.8", "--tie", "beta=alpha",
+                 "--prior", "alpha=LogNormal(mu=-1.0, sigma=0.2)", "--draws", "100", "--tune", "200",
+                 "--chains", "2", "--seed", "1", "-o", str(path))  # fmt: skip
+    assert result.exit_code == 0, result.output
+    spec = load_fit(path).spec
+    assert spec.fixed == {"E": 1.8} and spec.tied == {"beta": "alpha"}
+    assert spec.priors["alpha"].to_dict() == {"dist": "LogNormal", "kwargs": {"mu": -1.0, "sigma": 0.2}}
+
+
+def test_bad_prior_exits_2(tmp_path, simulated_runs):
+    csv = tmp_path / "runs.csv"
+    simulated_runs.to_csv(csv, index=False)
+    result = run("fit", str(csv), "--law", "chinchilla", "--prior", "alpha=Lognormal(mu=x)", "-o", str(tmp_path / "f.nc"))
+    assert result.exit_code == 2 and "--prior 'alpha=Lognormal(mu=x)'" in result.stderr

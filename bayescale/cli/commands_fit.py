@@ -15,6 +15,7 @@ from bayescale.cli.common import (
     err,
     out,
     parse_pairs,
+    parse_priors,
     prediction_documents,
     prediction_table,
     print_diagnostics,
@@ -90,6 +91,7 @@ def fit_command(
     column: Annotated[list[str], typer.Option(help="Map law variables to columns: params=n_params.")] = [],  # noqa: B006
     fix: Annotated[list[str], typer.Option(help="Fix parameters: E=1.69.")] = [],  # noqa: B006
     tie: Annotated[list[str], typer.Option(help="Tie parameters: beta=alpha.")] = [],  # noqa: B006
+    prior: Annotated[list[str], typer.Option(help="Replace a prior: alpha=LogNormal(mu=-1.2, sigma=0.3).")] = [],  # noqa: B006
     likelihood: Annotated[str, typer.Option(help="student_t or normal.")] = "student_t",
     draws: int = 1000,
     tune: int = 1000,
@@ -103,6 +105,7 @@ def fit_command(
         columns=parse_pairs(column, "--column"),
         fixed=parse_pairs(fix, "--fix", numeric=True),
         tied=parse_pairs(tie, "--tie"),
+        priors=parse_priors(prior),
         likelihood=likelihood,
         draws=draws,
         tune=tune,

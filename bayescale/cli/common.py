@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import functools
 import json
 import math
@@ -9,6 +10,7 @@ import sys
 
 import pandas as pd
 import typer
+from pymc_extras.prior import Prior, UnsupportedDistributionError
 from rich.console import Console
 from rich.table import Table
 
@@ -55,6 +57,26 @@ def parse_pairs(items: list[str], option: str, numeric: bool = False) -> dict:
             else:
                 pairs[key.strip()] = value.strip()
     return pairs
+
+
+def parse_priors(items: list[str]) -> dict[str, Prior]:
+    """``["alpha=LogNormal(mu=-1.2, sigma=0.3)"]`` -> ``{"alpha": Prior("LogNormal", mu=-1.2, sigma=0.3)}``."""
+    priors = {}
+    for item in items:
+        name, sep, text = item.partition("=")
+        try:
+            call = ast.parse(text.strip(), mode="eval").body if sep else None
+            if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and not call.args):
+                raise ValueError
+            kwargs = {kw.arg: ast.literal_eval(kw.value) for kw in call.keywords}
+            priors[name.strip()] = Prior(call.func.id, **kwargs)
+        except (SyntaxError, ValueError, TypeError, AttributeError, KeyError, UnsupportedDistributionError) as problem:
+            example = "e.g. alpha=LogNormal(mu=-1.2, sigma=0.3)"
+            detail = f" ({problem})" if str(problem) else ""
+            raise BayescaleInputError(
+                f"--prior {item!r}: expected NAME=Distribution(arg=number, ...), {example}{detail}"
+            ) from None
+    return priors
 
 
 def _finite(value):
