@@ -184,6 +184,12 @@ class Fit:
             )
         return pd.DataFrame(rows).set_index("parameter")
 
+    def plot_extrapolation(self, targets=None, **kwargs):
+        """Runs, the law's fan and targets on log-log axes; see :func:`bayescale.plots.plot_extrapolation`."""
+        from bayescale.plots import plot_extrapolation
+
+        return plot_extrapolation(self, targets=targets, **kwargs)
+
     def save(self, path: str | Path) -> Path:
         """Write the fit to a netCDF file (``.nc``) that :func:`load_fit` reads back."""
         path = Path(path)

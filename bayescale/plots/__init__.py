@@ -1,0 +1,6 @@
+"""Figures: each function returns its matplotlib Axes or Figure so it can be restyled."""
+
+from bayescale.plots.extrapolation import plot_extrapolation
+from bayescale.plots.posterior import plot_posterior
+
+__all__ = ["plot_extrapolation", "plot_posterior"]
