@@ -145,5 +145,7 @@ def test_fit_command_records_fixed_tied_and_prior(tmp_path, simulated_runs):
 def test_bad_prior_exits_2(tmp_path, simulated_runs):
     csv = tmp_path / "runs.csv"
     simulated_runs.to_csv(csv, index=False)
-    result = run("fit", str(csv), "--law", "chinchilla", "--prior", "alpha=Lognormal(mu=x)", "-o", str(tmp_path / "f.nc"))
+    result = run(
+        "fit", str(csv), "--law", "chinchilla", "--prior", "alpha=Lognormal(mu=x)", "-o", str(tmp_path / "f.nc")
+    )
     assert result.exit_code == 2 and "--prior 'alpha=Lognormal(mu=x)'" in result.stderr
