@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import json
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -190,6 +192,10 @@ class Fit:
 
         return plot_extrapolation(self, targets=targets, **kwargs)
 
+    def __reduce__(self):
+        """Pickle as netCDF bytes plus the law's name or path (for worker processes); no code is pickled."""
+        return fit_from_bytes, (bytes(self.tree.to_netcdf(engine="h5netcdf")),)
+
     def save(self, path: str | Path) -> Path:
         """Write the fit to a netCDF file (``.nc``) that :func:`load_fit` reads back."""
         path = Path(path)
@@ -311,27 +317,40 @@ def fit(
     return Fit(tree, spec, dict(runs.columns), input_scales, record, diagnostics)
 
 
+def fit_from_tree(tree: xr.DataTree, where: str = "the tree") -> Fit:
+    """Rebuild a :class:`Fit` from its DataTree; the law is found again by name or file path."""
+    if META not in tree.attrs:
+        raise BayescaleInputError(f"{where} is not a bayescale fit (no '{META}' record)")
+    meta = json.loads(tree.attrs[META])
+    law = get_law(meta["spec"]["law"]["origin"])
+    if law.fingerprint != meta["spec"]["law"]["fingerprint"]:
+        warnings.warn(
+            f"law {law.name!r} has changed since this fit was saved; predictions use the current file",
+            UserWarning,
+            stacklevel=3,
+        )
+    spec = ModelSpec.from_dict(meta["spec"], law)
+    diagnostics = check(tree, spec.free_params, warn=False)
+    return Fit(tree, spec, meta["columns"], meta["scales"], meta["settings"], diagnostics)
+
+
+def _read_tree(source) -> xr.DataTree:
+    with xr.open_datatree(source, engine="h5netcdf") as tree:
+        return tree.load()
+
+
+def fit_from_bytes(data: bytes) -> Fit:
+    """Inverse of pickling a Fit: the netCDF bytes of its tree."""
+    return fit_from_tree(_read_tree(io.BytesIO(data)))
+
+
 def load_fit(path: str | Path) -> Fit:
     """Read a fit written by :meth:`Fit.save`; its law is found again by name or file path."""
     path = Path(path)
     if not path.is_file():
         raise BayescaleInputError(f"fit file not found: {path}")
     try:
-        tree = xr.open_datatree(path, engine="h5netcdf").load()
+        tree = _read_tree(path)
     except (OSError, ValueError) as err:
         raise BayescaleInputError(f"{path} is not a saved bayescale fit: {err}") from err
-    if META not in tree.attrs:
-        raise BayescaleInputError(f"{path} is a netCDF file but not a bayescale fit (no '{META}' record)")
-    meta = json.loads(tree.attrs[META])
-    law = get_law(meta["spec"]["law"]["origin"])
-    if law.fingerprint != meta["spec"]["law"]["fingerprint"]:
-        import warnings
-
-        warnings.warn(
-            f"law {law.name!r} has changed since this fit was saved; predictions use the current file",
-            UserWarning,
-            stacklevel=2,
-        )
-    spec = ModelSpec.from_dict(meta["spec"], law)
-    diagnostics = check(tree, spec.free_params, warn=False)
-    return Fit(tree, spec, meta["columns"], meta["scales"], meta["settings"], diagnostics)
+    return fit_from_tree(tree, str(path))

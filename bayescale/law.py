@@ -119,6 +119,14 @@ class Law:
         if clash:
             raise TypeError(f"law {self.name!r}: output names {sorted(clash)} clash with inputs or parameters")
 
+    def __reduce__(self):
+        """Pickle by catalog name or file path, never by code: the loader finds the law again."""
+        if not self.origin:
+            raise TypeError(f"law {self.name!r} was not loaded from the catalog or a file; pass its name or path")
+        from bayescale.catalog import get_law
+
+        return get_law, (self.origin,)
+
     @property
     def outputs(self) -> dict[str, Output]:
         """Every output by name (one for most laws)."""

@@ -105,6 +105,10 @@ class ModelSpec:
             noise=Noise(**data["noise"]),
         )
 
+    def __reduce__(self):
+        """Pickle as data (priors as dicts, the law by name or path)."""
+        return ModelSpec.from_dict, (self.to_dict(), self.law)
+
     def key(self) -> str:
         """Identity of the compiled model: same key, same graph."""
         return json.dumps(self.to_dict(), sort_keys=True, default=float)

@@ -160,3 +160,13 @@ def test_model_is_a_real_pymc_model(quick_fit):
     model = quick_fit.model
     assert {"E", "A", "alpha", "B", "beta", "sigma", "loss"} <= set(model.named_vars)
     assert model["params"].get_value().shape == (60,)
+
+
+def test_fit_and_spec_pickle_for_worker_processes(quick_fit):
+    import pickle
+
+    clone = pickle.loads(pickle.dumps(quick_fit))
+    xr.testing.assert_equal(clone.posterior, quick_fit.posterior)
+    assert clone.spec.key() == quick_fit.spec.key()
+    assert pickle.loads(pickle.dumps(quick_fit.spec)).key() == quick_fit.spec.key()
+    pd.testing.assert_frame_equal(clone.predict(params=1e10, tokens=2e11), quick_fit.predict(params=1e10, tokens=2e11))
