@@ -60,9 +60,7 @@ def test_extrapolation_plot_of_one_input_law():
     rng = np.random.default_rng(0)
     x = np.geomspace(1e18, 1e21, 20)
     runs = {"x": x, "y": (1.7 + 0.8 * (x / 1e19) ** -0.15) * np.exp(0.01 * rng.standard_normal(20))}
-    result = bs.fit(
-        "power_law", pd.DataFrame(runs), draws=200, tune=300, chains=2, seed=1, warn=False
-    )
+    result = bs.fit("power_law", pd.DataFrame(runs), draws=200, tune=300, chains=2, seed=1, warn=False)
     ax = result.plot_extrapolation(targets={"x": 1e23})
     assert len([line for line in ax.get_lines() if line.get_label() == "law median"]) == 1
     assert len([c for c in ax.collections if isinstance(c, PolyCollection)]) == 3
