@@ -9,6 +9,7 @@ from bayescale.catalog import available_laws, get_law  # noqa: E402
 from bayescale.errors import BayescaleInputError, SamplingWarning  # noqa: E402
 from bayescale.fit import Fit, fit, load_fit  # noqa: E402
 from bayescale.law import Input, Law, Output, Param  # noqa: E402
+from bayescale.prior import prior_predictive  # noqa: E402
 from bayescale.runs import Runs, load_runs  # noqa: E402
 
 __all__ = [
@@ -27,4 +28,5 @@ __all__ = [
     "get_law",
     "load_fit",
     "load_runs",
+    "prior_predictive",
 ]
