@@ -22,7 +22,9 @@ def prior_draws(spec: ModelSpec, draws: int = 500, seed: int | None = 0) -> dict
     with pm.Model():
         variables = parameter_variables(spec)
         values = pm.draw(list(variables.values()), draws=draws, random_seed=seed)
-    return {name: np.broadcast_to(np.asarray(v, dtype=float), (draws,)) for name, v in zip(variables, values, strict=True)}
+    return {
+        name: np.broadcast_to(np.asarray(v, dtype=float), (draws,)) for name, v in zip(variables, values, strict=True)
+    }
 
 
 def prior_predictive(
