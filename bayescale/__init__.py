@@ -6,6 +6,7 @@ from pymc_extras.prior import Prior  # noqa: E402
 
 from bayescale import datasets  # noqa: E402
 from bayescale.catalog import available_laws, get_law  # noqa: E402
+from bayescale.comparison import calibration, compare, compare_sequential, stack  # noqa: E402
 from bayescale.errors import BayescaleInputError, SamplingWarning  # noqa: E402
 from bayescale.fit import Fit, fit, load_fit  # noqa: E402
 from bayescale.law import Input, Law, Output, Param  # noqa: E402
@@ -23,10 +24,14 @@ __all__ = [
     "Runs",
     "SamplingWarning",
     "available_laws",
+    "calibration",
+    "compare",
+    "compare_sequential",
     "datasets",
     "fit",
     "get_law",
     "load_fit",
     "load_runs",
     "prior_predictive",
+    "stack",
 ]

@@ -80,7 +80,8 @@ class Fit:
         names = names or [*self.law.param_names, *self.law.noise_names]
         return {n: self.posterior[n].values.reshape(-1) for n in names}
 
-    def _output(self, output: str | None) -> str:
+    def output_name(self, output: str | None = None) -> str:
+        """The name of one output: the only one, or ``output`` checked against the law."""
         if output is None:
             if len(self.law.outputs) > 1:
                 raise BayescaleInputError(
@@ -96,14 +97,15 @@ class Fit:
     def mean_draws(self, output: str | None = None, **points: np.ndarray) -> np.ndarray:
         """The law's mean per draw (rows) at raw input points (columns), for one output."""
         scaled = {n: np.asarray(v, dtype=float) / self.scales[n] for n, v in points.items()}
-        return law_mean(self.law, self.draws(self.law.param_names), scaled)[self._output(output)]
+        return law_mean(self.law, self.draws(self.law.param_names), scaled)[self.output_name(output)]
 
     def predictive_draws(self, seed: int | None = 0, output: str | None = None, **points: np.ndarray) -> np.ndarray:
         """A new observed run per draw and point: the law's mean plus noise, for one output."""
-        name = self._output(output)
-        return self._new_runs(name, self.mean_draws(name, **points), np.random.default_rng(seed))
+        name = self.output_name(output)
+        return self.new_runs(name, self.mean_draws(name, **points), np.random.default_rng(seed))
 
-    def _new_runs(self, output: str, mean: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    def new_runs(self, output: str, mean: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """New observed runs given the law's mean per draw (rows): the fit's noise added."""
         sigma = self.draws([self.law.noise_name(output)])[self.law.noise_name(output)]
         return predictive_draws(self.law.outputs[output], self.spec.noise, mean, sigma, rng)
 
@@ -125,33 +127,12 @@ class Fit:
                  params        tokens  median  lower  upper  predictive_lower  predictive_upper
         0  7.000000e+10  1.400000e+12   1.972  1.960  1.984             1.947             1.997
         """
-        if not 0 < interval < 1:
-            raise BayescaleInputError(f"interval={interval} must be between 0 and 1, e.g. 0.9")
         points = prediction_points(self.law, table, self.columns, **inputs)
-        tail = (1 - interval) / 2
         rng = np.random.default_rng(seed)
         scaled = {n: v / self.scales[n] for n, v in points.items()}
         means = law_mean(self.law, self.draws(self.law.param_names), scaled)
-        frames = []
-        for output, mean in means.items():
-            new_run = self._new_runs(output, mean, rng)
-            lower, median, upper = np.quantile(mean, [tail, 0.5, 1 - tail], axis=0)
-            pred_lower, pred_upper = np.quantile(new_run, [tail, 1 - tail], axis=0)
-            several = {"output": output} if len(means) > 1 else {}
-            frames.append(
-                pd.DataFrame(
-                    {
-                        **points,
-                        **several,
-                        "median": median,
-                        "lower": lower,
-                        "upper": upper,
-                        "predictive_lower": pred_lower,
-                        "predictive_upper": pred_upper,
-                    }
-                )
-            )
-        return pd.concat(frames, ignore_index=True)
+        new_runs = {output: self.new_runs(output, mean, rng) for output, mean in means.items()}
+        return prediction_table(points, means, new_runs, interval)
 
     def summary(self, interval: float = 0.94) -> pd.DataFrame:
         """Parameter table: median, equal-tailed interval, R-hat, bulk and tail ESS."""
@@ -201,6 +182,38 @@ class Fit:
         path = Path(path)
         self.tree.to_netcdf(path, engine="h5netcdf")
         return path
+
+
+def prediction_table(
+    points: Mapping[str, np.ndarray],
+    means: Mapping[str, np.ndarray],
+    new_runs: Mapping[str, np.ndarray],
+    interval: float = 0.9,
+) -> pd.DataFrame:
+    """Tidy predictions from draws (rows) at points (columns): the law's median and
+    interval, and the interval for a new run; an ``output`` column for several outputs."""
+    if not 0 < interval < 1:
+        raise BayescaleInputError(f"interval={interval} must be between 0 and 1, e.g. 0.9")
+    tail = (1 - interval) / 2
+    frames = []
+    for output, mean in means.items():
+        lower, median, upper = np.quantile(mean, [tail, 0.5, 1 - tail], axis=0)
+        pred_lower, pred_upper = np.quantile(new_runs[output], [tail, 1 - tail], axis=0)
+        several = {"output": output} if len(means) > 1 else {}
+        frames.append(
+            pd.DataFrame(
+                {
+                    **points,
+                    **several,
+                    "median": median,
+                    "lower": lower,
+                    "upper": upper,
+                    "predictive_lower": pred_lower,
+                    "predictive_upper": pred_upper,
+                }
+            )
+        )
+    return pd.concat(frames, ignore_index=True)
 
 
 def _metadata(spec: ModelSpec, columns, scales, settings) -> str:
@@ -301,20 +314,28 @@ def fit(
     if seed is None:
         seed = int(np.random.default_rng().integers(2**31))
     settings = SamplerSettings(draws, tune, chains, seed, sampler, progress, target_accept)
-    input_scales = resolve_scales(law, runs, scales)
-    posterior = sample_posterior(spec, model_data(law, runs, input_scales), settings)
-    tree = _assemble(posterior, spec, runs, input_scales)
+    return fit_spec(spec, runs, resolve_scales(law, runs, scales), settings, warn=warn)
+
+
+def fit_spec(
+    spec: ModelSpec, runs: Runs, scales: Mapping[str, float], settings: SamplerSettings, warn: bool = True
+) -> Fit:
+    """Sample a model spec on validated runs at given input scales: the core of :func:`fit`,
+    shared by refits (held-out and sequential comparison), which reuse the compiled model."""
+    scales = dict(scales)
+    posterior = sample_posterior(spec, model_data(spec.law, runs, scales), settings)
+    tree = _assemble(posterior, spec, runs, scales)
     record = {
-        "draws": draws,
-        "tune": tune,
-        "chains": chains,
-        "seed": seed,
-        "sampler": sampler,
-        "target_accept": target_accept,
+        "draws": settings.draws,
+        "tune": settings.tune,
+        "chains": settings.chains,
+        "seed": settings.seed,
+        "sampler": settings.sampler,
+        "target_accept": settings.target_accept,
     }
-    tree.attrs[META] = _metadata(spec, runs.columns, input_scales, record)
+    tree.attrs[META] = _metadata(spec, runs.columns, scales, record)
     diagnostics = check(tree, spec.free_params, warn=warn)
-    return Fit(tree, spec, dict(runs.columns), input_scales, record, diagnostics)
+    return Fit(tree, spec, dict(runs.columns), scales, record, diagnostics)
 
 
 def fit_from_tree(tree: xr.DataTree, where: str = "the tree") -> Fit:

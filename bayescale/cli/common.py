@@ -138,3 +138,15 @@ def summary_document(result: Fit, interval: float) -> dict:
     table = result.summary(interval)
     keys = ("median", "lower", "upper", "r_hat", "ess_bulk", "ess_tail")
     return {name: {k: _finite(row[k]) for k in keys} | {"status": row["status"]} for name, row in table.iterrows()}
+
+
+def frame_table(frame: pd.DataFrame, title: str, index: str | None = None) -> Table:
+    """Any DataFrame as a console table, numbers to four significant digits."""
+    table = Table(title=title)
+    columns = ([index] if index else []) + [str(c) for c in frame.columns]
+    for column in columns:
+        table.add_column(column, justify="right")
+    for label, row in frame.iterrows():
+        cells = [v if isinstance(v, str) else f"{v:.4g}" for v in row.tolist()]
+        table.add_row(*([str(label)] if index else []), *cells)
+    return table

@@ -1,0 +1,105 @@
+"""Which runs are "the future": holdout rules, and scores of a fit on runs it never saw."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+from scipy.special import logsumexp
+
+from bayescale.errors import BayescaleInputError
+from bayescale.fit import Fit
+from bayescale.predict import pointwise_log_likelihood
+
+LARGEST = re.compile(r"^\s*largest\s+(\d+)\s+(\w+)\s*$")
+
+
+def with_compute(frame: pd.DataFrame) -> pd.DataFrame:
+    """The table with a ``flops`` column (C = 6 N D) added when it has params and tokens."""
+    if "flops" not in frame.columns and {"params", "tokens"} <= set(frame.columns):
+        frame = frame.assign(flops=6.0 * frame["params"] * frame["tokens"])
+    return frame
+
+
+def holdout_mask(frame: pd.DataFrame, rule) -> np.ndarray:
+    """Boolean mask of held-out runs.
+
+    ``rule`` is a boolean array, the name of a boolean column, an expression on the
+    columns (``"flops >= 1e21"``), or ``"largest K COLUMN"`` (the runs at the K largest
+    distinct values of a column, e.g. the largest 2 compute budgets).
+    """
+    frame = with_compute(frame)
+    if isinstance(rule, str):
+        largest = LARGEST.match(rule)
+        if largest:
+            k, column = int(largest.group(1)), largest.group(2)
+            _require_column(frame, column, rule)
+            values = np.sort(frame[column].unique())
+            mask = frame[column].to_numpy() >= values[-min(k, len(values))]
+        elif rule in frame.columns:
+            mask = frame[rule].to_numpy()
+        else:
+            try:
+                mask = frame.eval(rule)
+            except Exception as err:  # pandas raises many kinds for a bad expression
+                raise BayescaleInputError(
+                    f"holdout rule {rule!r} could not be evaluated ({err}); columns: {', '.join(frame.columns)}"
+                ) from None
+            mask = np.asarray(mask)
+    else:
+        mask = np.asarray(rule)
+    if mask.shape != (len(frame),) or mask.dtype != bool:
+        raise BayescaleInputError(f"holdout must select runs with one True/False per run ({len(frame)} runs)")
+    if not mask.any() or mask.all():
+        raise BayescaleInputError(
+            f"holdout {rule if isinstance(rule, str) else 'mask'} holds out {int(mask.sum())} of {len(frame)} runs: "
+            "it must leave some runs to fit and some to score"
+        )
+    return mask
+
+
+def _require_column(frame: pd.DataFrame, column: str, rule: str) -> None:
+    if column not in frame.columns:
+        raise BayescaleInputError(f"holdout rule {rule!r}: no column {column!r}; columns: {', '.join(frame.columns)}")
+
+
+def score_runs(fit: Fit, runs: pd.DataFrame, seed: int = 0) -> pd.DataFrame:
+    """Per held-out run: log predictive density, PIT, posterior median and the observed value.
+
+    ``runs`` has the law's variable names as columns (as :meth:`Fit.runs` returns them).
+    """
+    output = fit.output_name()
+    points = {n: runs[n].to_numpy(dtype=float) for n in fit.law.input_names}
+    observed = runs[output].to_numpy(dtype=float)
+    mean = fit.mean_draws(output, **points)
+    sigma = fit.draws([fit.law.noise_name(output)])[fit.law.noise_name(output)]
+    loglik = pointwise_log_likelihood(fit.law.outputs[output], fit.spec.noise, mean, sigma, observed)
+    new_runs = fit.new_runs(output, mean, np.random.default_rng(seed))
+    return pd.DataFrame(
+        {
+            **points,
+            "observed": observed,
+            "median": np.median(mean, axis=0),
+            "lpd": logsumexp(loglik, axis=0) - np.log(len(loglik)),
+            "pit": (new_runs <= observed).mean(axis=0),
+        }
+    )
+
+
+def covered(pit: np.ndarray, level: float) -> np.ndarray:
+    """Whether each observed run lies inside the central ``level`` predictive interval."""
+    tail = (1 - level) / 2
+    return (pit >= tail) & (pit <= 1 - tail)
+
+
+def summarize_scores(scores: pd.DataFrame) -> dict[str, float]:
+    """Held-out log predictive density, interval coverage and relative error of the median."""
+    rel = np.abs(scores["median"] - scores["observed"]) / np.abs(scores["observed"])
+    return {
+        "elpd_holdout": float(scores["lpd"].sum()),
+        "coverage_50": float(covered(scores["pit"].to_numpy(), 0.5).mean()),
+        "coverage_90": float(covered(scores["pit"].to_numpy(), 0.9).mean()),
+        "median_abs_rel_error": float(np.median(rel)),
+        "n_holdout": len(scores),
+    }
