@@ -49,7 +49,7 @@ def test_prior_predictive_stays_in_the_physical_range(name):
 @pytest.mark.parametrize("name", CATALOG)
 def test_fit_recovers_simulated_parameters(name):
     design = DESIGNS[name]
-    runs = simulate(name, design, seed=0)
+    runs = simulate(name, design)
     result = bs.fit(name, runs, draws=500, tune=500, chains=2, seed=3, scales=design.scales or None, warn=False)
     assert result.diagnostics.divergences == 0, f"{name}: {result.diagnostics.divergences} divergences"
     table = result.summary(interval=0.94)
