@@ -46,7 +46,12 @@ def epoch_grid() -> np.ndarray:
     exponents = np.arange(0, 2.01, 0.5)
     es = np.arange(-1, 1.01, 0.5)
     coefficients = np.arange(0, 25.1, 5)
-    return np.array([(a, b, e, al, be) for al, be, e, a, b in itertools.product(exponents, exponents, es, coefficients, coefficients)])
+    return np.array(
+        [
+            (a, b, e, al, be)
+            for al, be, e, a, b in itertools.product(exponents, exponents, es, coefficients, coefficients)
+        ]
+    )
 
 
 def _minimize(start: np.ndarray, data: tuple[np.ndarray, ...]):
@@ -55,7 +60,13 @@ def _minimize(start: np.ndarray, data: tuple[np.ndarray, ...]):
 
 def _as_named(theta: np.ndarray) -> dict[str, float]:
     a, b, e, alpha, beta = theta
-    return {"E": float(np.exp(e)), "A": float(np.exp(a)), "B": float(np.exp(b)), "alpha": float(alpha), "beta": float(beta)}
+    return {
+        "E": float(np.exp(e)),
+        "A": float(np.exp(a)),
+        "B": float(np.exp(b)),
+        "alpha": float(alpha),
+        "beta": float(beta),
+    }
 
 
 def fit_grid(params: np.ndarray, tokens: np.ndarray, loss: np.ndarray) -> tuple[np.ndarray, float]:

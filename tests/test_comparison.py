@@ -166,3 +166,30 @@ def test_compare_command_of_saved_fits_and_bad_input(tmp_path, quick_fit):
     assert set(json.loads(result.stdout)) == {"chinchilla", "chinchilla_2"}
     missing_laws = CliRunner().invoke(app, ["compare", str(tmp_path / "runs.csv")])
     assert missing_laws.exit_code == 2 and "--laws" in missing_laws.output
+
+
+def test_compare_and_calibration_figures(comparison, runs, quick_fit):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from bayescale.plots import plot_calibration, plot_compare
+    from tests.test_plots import PIXEL_VARIANCE_FLOOR, pixel_variance
+
+    steps = pd.DataFrame(
+        {"law": ["chinchilla", "chinchilla", "kaplan", "kaplan"], "distance_dex": [0.2, 0.5, 0.2, 0.5],
+         "median_abs_rel_error": [0.01, 0.02, 0.03, 0.05]}
+    )  # fmt: skip
+    figure = plot_compare(comparison, sequential=steps)
+    elpd_ax, holdout_ax, steps_ax = figure.axes
+    assert "elpd difference" in elpd_ax.get_xlabel()
+    assert len(elpd_ax.get_yticklabels()) == 2
+    assert len(holdout_ax.patches) == 2
+    assert len(steps_ax.get_lines()) == 2
+    assert pixel_variance(figure) > PIXEL_VARIANCE_FLOOR
+    calibration = bs.calibration(quick_fit, runs)
+    figure = plot_calibration(calibration)
+    pit_ax, cov_ax = figure.axes
+    assert sum(p.get_height() for p in pit_ax.patches) == len(runs)
+    assert cov_ax.get_xlabel() == "nominal interval"
+    assert calibration.verdict in figure._suptitle.get_text()
+    assert pixel_variance(figure) > PIXEL_VARIANCE_FLOOR
