@@ -6,6 +6,7 @@ from pymc_extras.prior import Prior  # noqa: E402
 
 from bayescale import datasets  # noqa: E402
 from bayescale.catalog import available_laws, get_law  # noqa: E402
+from bayescale.chain import predict_chain  # noqa: E402
 from bayescale.comparison import calibration, compare, compare_sequential, stack  # noqa: E402
 from bayescale.errors import BayescaleInputError, SamplingWarning  # noqa: E402
 from bayescale.fit import Fit, fit, load_fit  # noqa: E402
@@ -32,6 +33,7 @@ __all__ = [
     "get_law",
     "load_fit",
     "load_runs",
+    "predict_chain",
     "prior_predictive",
     "stack",
 ]

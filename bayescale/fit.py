@@ -310,7 +310,8 @@ def fit(
     law = get_law(law)
     spec = ModelSpec.create(law, priors, fixed, tied, Noise(likelihood, nu))
     if not isinstance(runs, Runs):
-        runs = load_runs(runs, law, columns, n_free_params=len(spec.free_params))
+        free = [n for n in spec.free_params if n not in law.noise_names]
+        runs = load_runs(runs, law, columns, n_free_params=len(free))
     if seed is None:
         seed = int(np.random.default_rng().integers(2**31))
     settings = SamplerSettings(draws, tune, chains, seed, sampler, progress, target_accept)

@@ -19,10 +19,13 @@ CHUNK_POINTS = 2048
 _mean_functions: dict[tuple[str, str], object] = {}
 
 
-def _compiled_mean(law: Law):
-    key = (law.origin or law.name, law.fingerprint)
+def _compiled_mean(law: Law, paired: bool = False):
+    """The law's mean as a compiled function: inputs (1, points) by parameters (draws, 1) give
+    (draws, points); with ``paired``, inputs come per draw, (draws, points)."""
+    key = (law.origin or law.name, law.fingerprint, paired)
     if key not in _mean_functions:
-        inputs = [pt.tensor(n, shape=(1, None), dtype="float64") for n in law.input_names]
+        input_shape = (None, None) if paired else (1, None)
+        inputs = [pt.tensor(n, shape=input_shape, dtype="float64") for n in law.input_names]
         params = [pt.tensor(n, shape=(None, 1), dtype="float64") for n in law.param_names]
         outputs = law.split_mean(law.mean(*inputs, *params))
         _mean_functions[key] = pytensor.function(
@@ -47,6 +50,19 @@ def law_mean(law: Law, params: Mapping[str, np.ndarray], inputs: Mapping[str, np
         for name, values in zip(law.outputs, fn(*chunk, *draws), strict=True):
             out[name][:, start : start + CHUNK_POINTS] = np.broadcast_to(values, (n_draws, chunk[0].shape[1]))
     return out
+
+
+def law_mean_paired(
+    law: Law, params: Mapping[str, np.ndarray], inputs: Mapping[str, np.ndarray]
+) -> dict[str, np.ndarray]:
+    """The law's mean per output where each draw has its own inputs: ``inputs`` are
+    (draws, points) arrays, already scaled; row s uses parameter draw s."""
+    fn = _compiled_mean(law, paired=True)
+    draws = [np.asarray(params[n], dtype=float).reshape(-1, 1) for n in law.param_names]
+    points = [np.atleast_2d(np.asarray(inputs[n], dtype=float)) for n in law.input_names]
+    shape = np.broadcast_shapes(*(p.shape for p in points), (len(draws[0]), 1))
+    values = fn(*(np.broadcast_to(p, shape) for p in points), *draws)
+    return {name: np.broadcast_to(v, shape).copy() for name, v in zip(law.outputs, values, strict=True)}
 
 
 def predictive_draws(

@@ -134,11 +134,10 @@ def load_runs(
             raise BayescaleInputError(
                 f"column {column!r} ({name}) in {where} must be {words} but is not at {_rows(clean.index[~ok])}"
             )
-    needed = (len(law.params) + len(law.outputs)) if n_free_params is None else n_free_params
-    if len(clean) <= needed:
+    needed = len(law.params) if n_free_params is None else n_free_params
+    if len(clean) < needed:
         raise BayescaleInputError(
-            f"{len(clean)} runs in {where} cannot determine law {law.name!r}, which has "
-            f"{needed} free parameters with the noise scale: give at least {needed + 1} runs "
-            f"or fix some parameters"
+            f"{len(clean)} runs in {where} are fewer than the {needed} free parameters of law {law.name!r}: "
+            f"give at least {needed} runs or fix some parameters"
         )
     return Runs(frame=clean, columns=mapping, law_name=law.name)

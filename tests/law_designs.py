@@ -81,4 +81,15 @@ DESIGNS: dict[str, Design] = {
         noise={"sigma_learning_rate": 0.1, "sigma_batch_size": 0.1},
         seed=3,  # datasets 0-2 put the least-squares gamma 1.7-2.3 s.d. from the truth
     ),
+    "overtraining": Design(
+        lambda rng: tokens_per_param(np.geomspace(1e7, 1.5e9, 6), np.array([5.0, 20.0, 80.0, 320.0])),
+        {"E": 1.8, "a": 0.45, "b": 0.75, "eta": 0.13},
+        noise={"sigma": 0.01},
+        seed=1,  # dataset 0 puts b just above its 97th percentile
+    ),
+    "downstream_error": Design(
+        lambda rng: {"loss": np.linspace(2.3, 4.5, 20)},
+        {"eps": 0.86, "f": 0.85, "gamma": 0.72},
+        noise={"sigma": 0.05},
+    ),
 }

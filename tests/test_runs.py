@@ -56,8 +56,8 @@ def test_non_positive_values_name_column_and_rows():
 
 
 def test_too_few_runs_for_the_law():
-    with pytest.raises(BayescaleInputError, match=r"5 runs.*6 free parameters.*at least 7"):
-        bs.load_runs(frame(5), "chinchilla", columns={"params": "n_params"})
+    with pytest.raises(BayescaleInputError, match=r"4 runs in the table are fewer than the 5 free parameters.*at least 5"):
+        bs.load_runs(frame(4), "chinchilla", columns={"params": "n_params"})
 
 
 def test_mapping_an_unknown_law_variable():
