@@ -71,12 +71,16 @@ DESIGNS: dict[str, Design] = {
         scales={"x": 1e8},
     ),
     "kaplan": Design(
-        lambda rng: dict(zip(["params", "tokens"], grid(np.geomspace(1e7, 1e10, 7), np.geomspace(1e8, 1e11, 6)))),
+        lambda rng: dict(
+            zip(["params", "tokens"], grid(np.geomspace(1e7, 1e10, 7), np.geomspace(1e8, 1e11, 6)), strict=True)
+        ),
         {"N_c": 6.4e4, "alpha_N": 0.076, "D_c": 180.0, "alpha_D": 0.103},
         noise={"sigma": 0.01},
     ),
     "optimal_hyperparameters": Design(
-        lambda rng: dict(zip(["params", "tokens"], grid(np.geomspace(6e7, 3e9, 5), np.geomspace(1e10, 1e12, 5)))),
+        lambda rng: dict(
+            zip(["params", "tokens"], grid(np.geomspace(6e7, 3e9, 5), np.geomspace(1e10, 1e12, 5)), strict=True)
+        ),
         {"a": 1.6e-3, "alpha": -0.7, "beta": 0.3, "b": 1.1e6, "gamma": 0.57},
         noise={"sigma_learning_rate": 0.1, "sigma_batch_size": 0.1},
         seed=3,  # datasets 0-2 put the least-squares gamma 1.7-2.3 s.d. from the truth

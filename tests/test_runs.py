@@ -56,7 +56,7 @@ def test_non_positive_values_name_column_and_rows():
 
 
 def test_too_few_runs_for_the_law():
-    with pytest.raises(BayescaleInputError, match=r"4 runs in the table are fewer than the 5 free parameters.*at least 5"):
+    with pytest.raises(BayescaleInputError, match=r"4 runs in the table are fewer than the 5 free parameters"):
         bs.load_runs(frame(4), "chinchilla", columns={"params": "n_params"})
 
 
