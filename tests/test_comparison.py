@@ -107,6 +107,11 @@ def test_stack_predicts_as_a_weighted_mixture(comparison):
     assert abs(float(stacked["median"].iloc[0] - direct["median"].iloc[0])) < 0.1 * width
     loo_stack = bs.stack(comparison)
     assert loo_stack.weights["chinchilla"] > 0.9
+    half = bs.stack(comparison, weights={"chinchilla": 1.0, "kaplan": 1.0}).predict(params=7e10, tokens=1.4e12)
+    kaplan = comparison.fits["kaplan"].predict(params=7e10, tokens=1.4e12)
+    # An even mixture spans both laws' predictions.
+    assert half["lower"].iloc[0] <= min(direct["median"].iloc[0], kaplan["median"].iloc[0])
+    assert half["upper"].iloc[0] >= max(direct["median"].iloc[0], kaplan["median"].iloc[0])
     holdout_stack = bs.stack(comparison, weights="holdout")
     assert sum(holdout_stack.weights.values()) == pytest.approx(1.0)
     with pytest.raises(bs.BayescaleInputError, match="one weight per fit"):

@@ -40,7 +40,7 @@ class Stack:
         if set(weights) != set(fits) or not total > 0 or any(w < 0 for w in weights.values()):
             raise BayescaleInputError(f"weights must be non-negative, one per fit ({', '.join(fits)})")
         self.fits = dict(fits)
-        self.weights = {name: weights[name] / total for name in fits}
+        self.weights = {name: float(weights[name] / total) for name in fits}
 
     def __repr__(self) -> str:
         parts = ", ".join(f"{n} {w:.2f}" for n, w in self.weights.items())
@@ -67,9 +67,9 @@ class Stack:
                 continue
             points = prediction_points(f.law, given, f.columns)
             keep = rng.choice(n_total, size=count, replace=False)
-            mean = f.mean_draws(**points)[keep]
-            means.append(mean)
-            new_runs.append(f.new_runs(f.output_name(), mean, rng))
+            mean = f.mean_draws(**points)
+            means.append(mean[keep])
+            new_runs.append(f.new_runs(f.output_name(), mean, rng)[keep])
         shown = {c: given[c].to_numpy() for c in given.columns}
         return prediction_table(shown, {"y": np.vstack(means)}, {"y": np.vstack(new_runs)}, interval)
 
