@@ -60,8 +60,7 @@ def break_params(i: int, n_breaks: int) -> dict[str, Param]:
         ),
         f"f_{i}": Param(
             Prior("LogNormal", mu=np.log(0.3), sigma=0.8),
-            "break sharpness: Caballero's fits range from near-corners (0.05) to bends over "
-            "a decade or more (1-2)",
+            "break sharpness: Caballero's fits range from near-corners (0.05) to bends over a decade or more (1-2)",
         ),
     }
 

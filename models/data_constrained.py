@@ -5,9 +5,10 @@
     D' = U + U R_D* (1 - exp(-R_D / R_D*)),   R_D = D / U - 1              (effective data)
     N' = U_N + U_N R_N* (1 - exp(-R_N / R_N*)),   U_N = min(N, N_opt(U)),  R_N = N / U_N - 1
 
-Muennighoff et al. (2023), "Scaling Data-Constrained Language Models", arXiv:2305.16264,
-Eqs. (5)-(7) and App. A, as implemented in their ``utils/parametric_fit.ipynb`` (repository
-huggingface/datablations). D is all training tokens, U the unique tokens among them, so
+Muennighoff et al. (2023), "Scaling Data-Constrained Language Models", arXiv:2305.16264, as
+implemented in their ``utils/parametric_fit.ipynb`` and README (repository
+huggingface/datablations; this file reproduces the README's two example losses exactly).
+D is all training tokens, U the unique tokens among them, so
 R_D = epochs - 1 counts repetitions; a repeated token is worth less each time, and no
 amount of repetition is worth more than R_D* extra epochs of unique data. Likewise
 parameters beyond N_opt(U), the Chinchilla compute-optimal size for a budget whose
@@ -18,9 +19,11 @@ U^(beta / alpha) (with their constants, U_N = min(N, 0.051 U)).
 This is the form they fit: alpha = beta = 0.3527, A = 520.8, B = 1487.7, E = 1.869 (e^a,
 e^b, e^e of the README) come from a fit to Chinchilla's C4 IsoFLOP runs and are held fixed
 while R_D* = 15.4 and R_N* = 5.3 are fitted to their 182 C4 runs. ``CHINCHILLA_C4`` below
-holds those constants in this file's units: pass ``fixed=CHINCHILLA_C4`` to reproduce the
-published fit, or fit everything (the level of their runs differs from Chinchilla's, so E,
-A and B then move and R_D*, R_N* with them).
+holds those constants in this file's units: pass ``fixed=CHINCHILLA_C4`` to fit as they did,
+or fit everything (the level of their runs differs from Chinchilla's, so E,
+A and B then move and R_D*, R_N* with them). On those runs R_D* and R_N* trade off along
+a flat ridge (their own Huber objective is slightly lower at R_D* = 47, R_N* = 2.3 than at
+the published point), so expect wide, correlated intervals for the two.
 
 Users have N, D and U (runs.csv of the paper: params, tokens, unique_tokens). N is measured
 in units of 1e9 parameters and D and U in units of 1e11 tokens (both must share a scale:

@@ -4,7 +4,7 @@ parameters and training tokens.
     L_u(N_nv, N_v, D) = -E + A_1 / N_nv^alpha_1 + A_2 / N_v^alpha_2 + B / D^beta
 
 Tao et al. (2024), "Scaling Laws with Vocabulary: Larger Models Deserve Larger
-Vocabularies", arXiv:2407.13623, Sec. 5.3 (approach 3, parametric fit of the loss). N_v = V d
+Vocabularies", arXiv:2407.13623, their approach 3 (parametric fit of the loss). N_v = V d
 is the embedding matrix (vocabulary size V times width d), N_nv the other parameters, and D
 the training tokens. L_u is the loss minus the loss of the tokenizer's unigram model, which
 makes losses of different vocabularies comparable; it is usually negative (about -1 to -4
@@ -46,7 +46,7 @@ law = Law(
     params={
         "E": Param(
             Prior("LogNormal", mu=np.log(5.5), sigma=0.3),
-            "the normalized loss approaches -E: Tao's fit gives E = 5.53 for the SlimPajama runs",
+            "the normalized loss approaches -E at infinite scale: Tao's fit gives 5.53; x/1.35 either way",
         ),
         "A_1": Param(
             Prior("LogNormal", mu=np.log(1.8), sigma=1.0),
