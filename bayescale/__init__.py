@@ -8,6 +8,13 @@ from bayescale import datasets  # noqa: E402
 from bayescale.catalog import available_laws, get_law  # noqa: E402
 from bayescale.chain import predict_chain  # noqa: E402
 from bayescale.comparison import calibration, compare, compare_sequential, stack  # noqa: E402
+from bayescale.decisions import (  # noqa: E402
+    compare_recipes,
+    compute_to_target,
+    inference_optimal,
+    isoflop,
+    next_run,
+)
 from bayescale.errors import BayescaleInputError, SamplingWarning  # noqa: E402
 from bayescale.fit import Fit, fit, load_fit  # noqa: E402
 from bayescale.law import Input, Law, Output, Param  # noqa: E402
@@ -27,12 +34,17 @@ __all__ = [
     "available_laws",
     "calibration",
     "compare",
+    "compare_recipes",
     "compare_sequential",
+    "compute_to_target",
     "datasets",
     "fit",
     "get_law",
+    "inference_optimal",
+    "isoflop",
     "load_fit",
     "load_runs",
+    "next_run",
     "predict_chain",
     "prior_predictive",
     "stack",

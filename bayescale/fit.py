@@ -167,6 +167,13 @@ class Fit:
             )
         return pd.DataFrame(rows).set_index("parameter")
 
+    def optimal(self, flops, **kwargs):
+        """Compute-optimal N*, D*, D*/N* and loss per budget, and the exponents a, b; see
+        :func:`bayescale.decisions.optimal`."""
+        from bayescale.decisions import optimal
+
+        return optimal(self, flops, **kwargs)
+
     def plot_extrapolation(self, targets=None, **kwargs):
         """Runs, the law's fan and targets on log-log axes; see :func:`bayescale.plots.plot_extrapolation`."""
         from bayescale.plots import plot_extrapolation

@@ -1,0 +1,100 @@
+"""Which run to train next: the affordable candidate expected to shrink a target's interval most.
+
+For a candidate run, outcomes are simulated from the current posterior predictive; each
+simulated outcome reweights the posterior draws by its likelihood (importance sampling, the
+fit's own noise model), and the target's predictive interval is recomputed under those
+weights. Averaged over outcomes this is the expected interval width after training the run:
+preposterior analysis without refitting.
+
+The interval is the law's credible interval at the target (its epistemic part): a run can
+shrink it, while the scatter of a single new run around the law stays whatever it is.
+Every candidate sees the same simulation draws (common random numbers), so differences
+between candidates are not Monte Carlo noise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+import numpy as np
+import pandas as pd
+
+from bayescale.errors import BayescaleInputError
+from bayescale.fit import Fit
+from bayescale.points import prediction_points
+from bayescale.predict import pointwise_log_likelihood, predictive_draws
+
+from .allocation import six_nd
+
+
+def weighted_interval_width(values: np.ndarray, weights: np.ndarray, interval: float) -> np.ndarray:
+    """Width of the central ``interval`` of ``values`` (draws,) under each row of ``weights`` (sims, draws)."""
+    order = np.argsort(values)
+    sorted_values = values[order]
+    cumulative = np.cumsum(weights[:, order], axis=1)
+    cumulative /= cumulative[:, -1:]
+    tail = (1 - interval) / 2
+    lower = sorted_values[np.argmax(cumulative >= tail, axis=1)]
+    upper = sorted_values[np.argmax(cumulative >= 1 - tail, axis=1)]
+    return upper - lower
+
+
+def expected_width(fit: Fit, candidate: Mapping[str, float], target_draws: np.ndarray, n_sim: int, interval: float,
+                   seed: int) -> tuple[float, float]:  # fmt: skip
+    """Expected width of the target's interval after observing one run at ``candidate``."""
+    rng = np.random.default_rng(seed)
+    output = fit.output_name()
+    points = {n: np.atleast_1d(float(candidate[n])) for n in fit.law.input_names}
+    mean = fit.mean_draws(output, **points)[:, 0]
+    sigma = fit.draws([fit.law.noise_name(output)])[fit.law.noise_name(output)]
+    sims = rng.choice(len(mean), size=n_sim, replace=False)
+    outcomes = predictive_draws(fit.law.outputs[output], fit.spec.noise, mean[sims, None], sigma[sims], rng)[:, 0]
+    loglik = pointwise_log_likelihood(fit.law.outputs[output], fit.spec.noise, mean[:, None], sigma, outcomes).T
+    weights = np.exp(loglik - loglik.max(axis=1, keepdims=True))
+    ess = weights.sum(axis=1) ** 2 / (weights**2).sum(axis=1)
+    return float(weighted_interval_width(target_draws, weights, interval).mean()), float(np.median(ess))
+
+
+def next_run(
+    fit: Fit,
+    target: Mapping[str, float],
+    candidates: pd.DataFrame,
+    *,
+    budget: float | None = None,
+    cost: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
+    interval: float = 0.9,
+    n_sim: int = 200,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """Rank affordable candidate runs by the expected width of the law's interval at the target.
+
+    ``candidates`` has one row per possible run (law input names or the fit's column names);
+    ``cost(N, D)`` defaults to 6 N D for laws of params and tokens, and candidates above
+    ``budget`` are dropped. Returns the affordable candidates sorted best first, with
+    ``cost``, ``expected_width``, ``current_width``, ``expected_shrinkage`` (fraction of the
+    current width removed) and ``effective_draws`` (median importance-sampling ESS: small
+    values mean the run would move the posterior far and the estimate is rough).
+    """
+    if n_sim < 10:
+        raise BayescaleInputError(f"n_sim={n_sim} is too few simulated outcomes; use 100 or more")
+    target_point = prediction_points(fit.law, pd.DataFrame([dict(target)]), fit.columns)
+    target_draws = fit.mean_draws(**target_point)[:, 0]
+    points = prediction_points(fit.law, candidates, fit.columns)
+    table = pd.DataFrame(points)
+    if cost is None and {"params", "tokens"} <= set(points):
+        cost = six_nd
+    table["cost"] = cost(table["params"].to_numpy(), table["tokens"].to_numpy()) if cost else np.nan
+    if budget is not None:
+        if cost is None:
+            raise BayescaleInputError("a budget needs a cost function for this law's inputs: pass cost=")
+        table = table[table["cost"] <= budget]
+        if table.empty:
+            raise BayescaleInputError(f"no candidate run costs at most the budget {budget:.3g}")
+    tail = (1 - interval) / 2
+    current = float(np.diff(np.quantile(target_draws, [tail, 1 - tail]))[0])
+    results = [expected_width(fit, row, target_draws, n_sim, interval, seed) for _, row in table.iterrows()]
+    table["expected_width"] = [r[0] for r in results]
+    table["effective_draws"] = [r[1] for r in results]
+    table["current_width"] = current
+    table["expected_shrinkage"] = 1 - table["expected_width"] / current
+    return table.sort_values("expected_width").reset_index(drop=True)

@@ -1,0 +1,226 @@
+"""Decisions from the posterior: allocation, iso-FLOP, inference-aware optimum, compute to a
+target, recipes, next run, and their commands."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+import bayescale as bs
+from bayescale.cli import app
+from bayescale.decisions import compare_recipes, compute_to_target, inference_optimal, isoflop, next_run, optimal
+from bayescale.decisions.search import bisect_decreasing, golden_minimum
+from tests.conftest import CHINCHILLA_TRUTH, SHARED_DATA, needs_shared_data, simulate_chinchilla
+
+SHORT = {"draws": 300, "tune": 300, "chains": 2}
+
+
+def test_vectorized_searches():
+    centers = np.array([0.5, -2.0, 3.0])
+    found = golden_minimum(lambda x: (x - centers) ** 2, np.full(3, -10.0), np.full(3, 10.0))
+    np.testing.assert_allclose(found, centers, atol=1e-8)
+    roots = bisect_decreasing(lambda x: -x, np.array([-1.0, -5.0, 20.0]), np.zeros(3), np.full(3, 10.0))
+    np.testing.assert_allclose(roots[:2], [1.0, 5.0], atol=1e-9)
+    assert np.isnan(roots[2])  # -x never reaches 20 on [0, 10]
+
+
+def test_closed_form_and_numerical_optimum_agree_per_draw(quick_fit):
+    budgets = [1e20, 1e22, 1e24]
+    closed = quick_fit.optimal(budgets)
+    numerical = optimal(quick_fit, budgets, method="numerical")
+    assert closed.method == "closed" and numerical.method == "numerical"
+    assert np.max(np.abs(numerical.params / closed.params - 1)) < 1e-3
+    assert np.max(np.abs(numerical.tokens / closed.tokens - 1)) < 1e-3
+    assert np.max(np.abs(numerical.a / closed.a - 1)) < 1e-3
+    # A user cost function equal to 6ND takes the numerical route to the same answer.
+    custom = optimal(quick_fit, budgets, cost=lambda n, d: 6 * n * d)
+    assert np.max(np.abs(custom.params / closed.params - 1)) < 1e-3
+
+
+def test_allocation_table_and_exponents(quick_fit):
+    allocation = quick_fit.optimal([1e21, 1e24])
+    table = allocation.table(0.9)
+    for name in ("params", "tokens", "ratio", "loss"):
+        assert (table[f"{name}_lower"] <= table[f"{name}_median"]).all()
+        assert (table[f"{name}_median"] <= table[f"{name}_upper"]).all()
+    np.testing.assert_allclose(6 * allocation.params * allocation.tokens, np.broadcast_to([1e21, 1e24], (600, 2)))
+    exponents = allocation.exponents(0.9)
+    a = CHINCHILLA_TRUTH["beta"] / (CHINCHILLA_TRUTH["alpha"] + CHINCHILLA_TRUTH["beta"])
+    assert exponents["a_lower"] < a < exponents["a_upper"]
+    assert exponents["a_median"] + exponents["b_median"] == pytest.approx(1.0)
+    with pytest.raises(bs.BayescaleInputError, match="flops"):
+        quick_fit.optimal([-1.0])
+
+
+def test_optimal_refuses_laws_without_params_and_tokens():
+    x = np.geomspace(1e6, 1e9, 12)
+    noise = np.exp(0.01 * np.random.default_rng(0).standard_normal(12))
+    runs = pd.DataFrame({"x": x, "y": (2 + 50 * x**-0.3) * noise})
+    fitted = bs.fit("power_law", runs, seed=1, warn=False, **SHORT)
+    with pytest.raises(bs.BayescaleInputError, match="params and tokens"):
+        optimal(fitted, 1e21)
+
+
+def test_compute_to_target_matches_the_allocation(quick_fit):
+    reach = compute_to_target(quick_fit, 2.0)
+    assert reach.unreachable == 0.0
+    # At the compute each draw needs, its optimal loss is the target.
+    allocation = optimal(quick_fit, np.nanmedian(reach.flops))
+    assert np.median(allocation.loss) == pytest.approx(2.0, abs=0.01)
+    fixed = compute_to_target(quick_fit, 2.0, ratio=20)
+    assert np.median(fixed.flops) >= np.median(reach.flops) * 0.999  # fixed ratio is never cheaper
+    np.testing.assert_allclose(fixed.tokens / fixed.params, 20)
+    assert compute_to_target(quick_fit, 1.0).unreachable == 1.0  # below every draw's E
+
+
+def test_inference_demand_favours_smaller_models(quick_fit):
+    none = inference_optimal(quick_fit, 2.0, inference_tokens=0)
+    heavy = inference_optimal(quick_fit, 2.0, inference_tokens=1e13)
+    reach = compute_to_target(quick_fit, 2.0)
+    np.testing.assert_allclose(none.params, reach.params, rtol=1e-3)  # no inference: Chinchilla-optimal
+    assert np.median(heavy.params) < 0.7 * np.median(none.params)
+    assert np.median(heavy.tokens / heavy.params) > np.median(none.tokens / none.params)
+
+
+@pytest.fixture(scope="module")
+def recipe_fits():
+    worse = dict(CHINCHILLA_TRUTH, E=1.9)
+    fit_a = bs.fit("chinchilla", simulate_chinchilla(seed=1), seed=1, warn=False, **SHORT)
+    fit_b = bs.fit("chinchilla", simulate_chinchilla(seed=2, truth=worse), seed=2, warn=False, **SHORT)
+    fit_a2 = bs.fit("chinchilla", simulate_chinchilla(seed=1), seed=3, warn=False, **SHORT)
+    return fit_a, fit_b, fit_a2
+
+
+def test_recipe_with_clearly_lower_loss_wins(recipe_fits):
+    fit_a, fit_b, _ = recipe_fits
+    result = compare_recipes(fit_a, fit_b, np.geomspace(1e19, 1e24, 6))
+    assert (result.prob_a_better > 0.95).all()
+    table = result.table()
+    assert (table["multiplier_median"] > 1).all()  # B needs more compute to match A
+
+
+def test_identical_recipes_are_a_coin_flip(recipe_fits):
+    fit_a, _, fit_a2 = recipe_fits
+    result = compare_recipes(fit_a, fit_a2, np.geomspace(1e19, 1e24, 6))
+    # The same runs fitted twice with different sampler seeds: two independent sets of draws
+    # from one posterior, so P(A better) is 0.5 up to Monte Carlo error. With 600 paired draws
+    # and bulk ESS above 200 that error is under 0.04; 0.15 is over three and a half of it.
+    assert np.all(np.abs(result.prob_a_better - 0.5) < 0.15), result.prob_a_better
+    assert compare_recipes(fit_a, fit_a, [1e21]).prob_a_better[0] == 0.5  # exact ties count one half
+
+
+def test_next_run_prefers_informative_runs(quick_fit):
+    sizes, ratios = np.meshgrid(np.geomspace(1e8, 2e10, 6), [5.0, 20.0, 80.0])
+    candidates = pd.DataFrame({"params": sizes.ravel(), "tokens": (sizes * ratios).ravel()})
+    ranked = next_run(quick_fit, {"params": 7e10, "tokens": 1.4e12}, candidates, budget=1e21, n_sim=100)
+    assert (ranked["cost"] <= 1e21).all() and len(ranked) < len(candidates)
+    assert ranked["expected_width"].is_monotonic_increasing
+    assert (ranked["expected_width"] <= ranked["current_width"] * 1.01).all()
+    with pytest.raises(bs.BayescaleInputError, match="budget"):
+        next_run(quick_fit, {"params": 7e10, "tokens": 1.4e12}, candidates, budget=1.0)
+
+
+def simulate_isoflop(seed: int, truth=CHINCHILLA_TRUTH) -> pd.DataFrame:
+    """Runs at 6 budgets, 7 model sizes each around the true optimum, 1% noise."""
+    rng = np.random.default_rng(seed)
+    t = truth
+    rows = []
+    for budget in np.geomspace(1e18, 1e21, 6):
+        g = (t["alpha"] * t["A_raw"] / (t["beta"] * t["B_raw"])) ** (1 / (t["alpha"] + t["beta"]))
+        n_opt = g * (budget / 6) ** (t["beta"] / (t["alpha"] + t["beta"]))
+        for params in n_opt * np.geomspace(0.2, 5, 7):
+            tokens = budget / (6 * params)
+            loss = t["E"] + t["A_raw"] / params ** t["alpha"] + t["B_raw"] / tokens ** t["beta"]
+            rows.append({"flops_budget": budget, "params": params, "loss": loss * np.exp(0.01 * rng.standard_normal())})
+    return pd.DataFrame(rows)
+
+
+def test_isoflop_interval_contains_the_true_exponent():
+    result = isoflop(simulate_isoflop(0), draws=500, tune=500, chains=2, seed=1)
+    a = CHINCHILLA_TRUTH["beta"] / (CHINCHILLA_TRUTH["alpha"] + CHINCHILLA_TRUTH["beta"])
+    exponents = result.exponents(0.94)
+    assert exponents["a_lower"] < a < exponents["a_upper"], exponents
+    assert len(result.table()) == 6
+
+
+def test_isoflop_bad_input_names_the_column():
+    runs = simulate_isoflop(0)
+    with pytest.raises(bs.BayescaleInputError, match="budget='C'"):
+        isoflop(runs, budget="C")
+    with pytest.raises(bs.BayescaleInputError, match="fewer than 3 runs"):
+        isoflop(runs.groupby("flops_budget").head(2))
+
+
+@needs_shared_data
+def test_isoflop_reproduces_published_exponents():
+    runs = pd.read_csv(SHARED_DATA / "isoflop" / "runs.csv").dropna()
+    published = pd.read_csv(SHARED_DATA / "isoflop" / "published.csv").set_index("config")
+    draws = {}
+    for config in (published.index[0], published.index[-1]):
+        result = isoflop(runs[runs["config"] == config], budget="budget_flops", seed=1)
+        exponents = result.exponents(0.9)
+        assert exponents["a_lower"] < published.loc[config, "n_exponent"] < exponents["a_upper"], (config, exponents)
+        draws[config] = result.a
+    first, last = draws.values()
+    assert np.mean(first > last) > 0.99  # Kaplan's setup against the tuned one
+
+
+@needs_shared_data
+def test_chinchilla_allocation_on_epoch_runs():
+    runs = pd.read_csv(SHARED_DATA / "chinchilla" / "runs.csv").query("not epoch_excluded")
+    fitted = bs.fit("chinchilla", runs, seed=1, warn=False)
+    allocation = fitted.optimal([1e21, 1e24, 1e26])
+    exponents = allocation.exponents(0.9)
+    assert exponents["a_lower"] < 0.513 < exponents["a_upper"]  # Epoch AI's refit (SOURCE.md)
+    table = allocation.table(0.9)
+    assert (table["ratio_lower"] < 20).all() and (table["ratio_upper"] > 20).all()
+
+
+def invoke(*args):
+    return CliRunner().invoke(app, [str(a) for a in args])
+
+
+def test_optimal_command_json(tmp_path, quick_fit):
+    saved = quick_fit.save(tmp_path / "fit.nc")
+    result = invoke("optimal", saved, "--flops", "1e22,1e24", "--json")
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)
+    assert [r["flops"] for r in rows] == [1e22, 1e24]
+    for key in ("params_median", "params_lower", "params_upper", "tokens_median", "tokens_lower", "tokens_upper",
+                "ratio_median", "loss_median", "a_median", "a_lower", "a_upper"):  # fmt: skip
+        assert key in rows[0]
+    bad = invoke("optimal", saved, "--flops", "lots")
+    assert bad.exit_code == 2 and "--flops" in bad.output
+
+
+def test_recipes_and_next_run_commands(tmp_path, recipe_fits):
+    fit_a, fit_b, _ = recipe_fits
+    a, b = fit_a.save(tmp_path / "a.nc"), fit_b.save(tmp_path / "b.nc")
+    result = invoke("recipes", a, b, "--flops", "1e20:1e24", "--json")
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    assert len(document["budgets"]) == 5 and all(r["p_a_better"] > 0.95 for r in document["budgets"])
+    candidates = tmp_path / "candidates.csv"
+    pd.DataFrame({"params": [1e8, 1e9, 5e9], "tokens": [2e9, 2e10, 1e11]}).to_csv(candidates, index=False)
+    ranked = invoke("next-run", a, "--target", "params=7e10,tokens=1.4e12", "--candidates", candidates,
+                    "--budget", "1e21", "--json")  # fmt: skip
+    assert ranked.exit_code == 0, ranked.output
+    rows = json.loads(ranked.stdout)
+    assert len(rows) == 2  # the 5e9 x 1e11 run costs 3e21
+    missing = invoke("next-run", a, "--target", "params=7e10,tokens=1.4e12", "--candidates", tmp_path / "no.csv")
+    assert missing.exit_code == 2
+
+
+def test_isoflop_command(tmp_path):
+    path = tmp_path / "isoflop.csv"
+    simulate_isoflop(0).to_csv(path, index=False)
+    result = invoke("isoflop", path, "--budget-column", "flops_budget", "--json")
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    assert len(document["budgets"]) == 6 and 0 < document["exponents"]["a_median"] < 1
+    bad = invoke("isoflop", path, "--budget-column", "C")
+    assert bad.exit_code == 2 and "'C'" in bad.output
