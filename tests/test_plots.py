@@ -105,3 +105,42 @@ def test_plot_and_report_commands(quick_fit, tmp_path):
     assert "<h2>Extrapolation" in html.read_text()
     bad = runner.invoke(app, ["plot", str(path), "--kind", "pie", "-o", str(png)])
     assert bad.exit_code == 2 and "--kind 'pie'" in bad.stderr
+
+
+def test_frontier_plot_has_bands_and_published_points(quick_fit, tmp_path):
+    from typer.testing import CliRunner
+
+    from bayescale.plots import plot_frontier
+
+    published = {"Chinchilla-70B": pd.DataFrame({"flops": [5.88e23], "params": [70e9], "tokens": [1.4e12]})}
+    figure = plot_frontier(quick_fit, flops=(1e19, 1e25), published=published)
+    params_ax, tokens_ax = figure.axes
+    for ax in (params_ax, tokens_ax):
+        assert ax.get_xscale() == "log" and ax.get_yscale() == "log"
+        assert ax.get_xlabel() == "training compute C (FLOPs)"
+        assert len([c for c in ax.collections if isinstance(c, PolyCollection)]) == 2  # 50% and 90% bands
+        assert len(ax.get_lines()) == 1
+        assert any(c.get_label() == "Chinchilla-70B" for c in ax.collections)
+    assert params_ax.get_title().startswith("N* ∝ C^a")
+    assert pixel_variance(figure) > PIXEL_VARIANCE_FLOOR
+    path = quick_fit.save(tmp_path / "fit.nc")
+    png = tmp_path / "frontier.png"
+    done = CliRunner().invoke(app, ["plot", str(path), "--kind", "frontier", "-o", str(png)])
+    assert done.exit_code == 0, done.output
+    assert imread(png)[..., :3].var() > PIXEL_VARIANCE_FLOOR
+
+
+def test_isoflop_plot_shows_valleys_and_optima():
+    from bayescale.plots import plot_isoflop
+    from tests.test_decisions import simulate_isoflop
+
+    runs = simulate_isoflop(0)
+    result = bs.isoflop(runs, draws=200, tune=300, chains=2, seed=1)
+    figure = plot_isoflop(result, runs)
+    valley_ax, frontier_ax = figure.axes
+    assert valley_ax.get_xscale() == "log" and valley_ax.get_xlabel() == "parameters N"
+    assert len(valley_ax.get_lines()) >= 6  # one valley per budget (plus error-bar lines)
+    assert len(valley_ax.get_legend().get_texts()) == 6
+    assert frontier_ax.get_xscale() == "log" and frontier_ax.get_yscale() == "log"
+    assert len([c for c in frontier_ax.collections if isinstance(c, PolyCollection)]) == 2
+    assert pixel_variance(figure) > PIXEL_VARIANCE_FLOOR

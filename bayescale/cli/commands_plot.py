@@ -15,10 +15,10 @@ import typer  # noqa: E402
 from bayescale.cli.common import app, err, parse_pairs, user_errors  # noqa: E402
 from bayescale.errors import BayescaleInputError  # noqa: E402
 from bayescale.fit import load_fit  # noqa: E402
-from bayescale.plots import plot_extrapolation, plot_posterior  # noqa: E402
+from bayescale.plots import plot_extrapolation, plot_frontier, plot_posterior  # noqa: E402
 from bayescale.report import write_report  # noqa: E402
 
-KINDS = ("extrapolation", "posterior")
+KINDS = ("extrapolation", "posterior", "frontier")
 
 
 def _targets(items: list[str]) -> pd.DataFrame | None:
@@ -39,6 +39,8 @@ def plot(
     result = load_fit(fit_file)
     if kind == "extrapolation":
         figure = plot_extrapolation(result, targets=_targets(target)).figure
+    elif kind == "frontier":
+        figure = plot_frontier(result)
     else:
         figure = plot_posterior(result)
     figure.savefig(output, dpi=130, bbox_inches="tight")

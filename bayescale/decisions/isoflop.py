@@ -36,6 +36,12 @@ from .allocation import _quantiles
 MIN_RUNS_PER_BUDGET = 3
 
 
+def valley(log_params, floor, curvature, skew, log_opt):
+    """The iso-FLOP valley: lowest at ``log_opt`` (ln N*), skewed by ``skew`` (tensors or arrays)."""
+    offset = log_params - log_opt
+    return floor + offset**2 * (curvature + skew * offset)
+
+
 def isoflop_model(budget_index: np.ndarray, budgets: np.ndarray, log_params: np.ndarray, loss: np.ndarray) -> pm.Model:
     """The joint parabola-and-power-law model; priors scaled to the data."""
     log_c = np.log(budgets) - np.log(budgets).mean()
@@ -53,8 +59,8 @@ def isoflop_model(budget_index: np.ndarray, budgets: np.ndarray, log_params: np.
         curvature = pm.LogNormal("curvature", mu=np.log(0.05), sigma=1.5, dims="budget")
         skew = pm.Normal("skew", mu=0.0, sigma=0.05, dims="budget")
         sigma = pm.HalfNormal("sigma", sigma=0.05)
-        offset = log_params - log_opt[budget_index]
-        mu = floor[budget_index] + offset**2 * (curvature[budget_index] + skew[budget_index] * offset)
+        k = budget_index
+        mu = valley(log_params, floor[k], curvature[k], skew[k], log_opt[k])
         pm.StudentT("loss", nu=4, mu=mu, sigma=sigma, observed=loss, dims="run")
     return model
 
@@ -66,17 +72,18 @@ class IsoflopResult:
     budgets: np.ndarray
     tree: xr.DataTree
 
-    def _draws(self, name: str) -> np.ndarray:
+    def draws(self, name: str) -> np.ndarray:
+        """Posterior draws of a variable, chains stacked: shape (draws, ...)."""
         values = self.tree["posterior"][name].values
         return values.reshape(-1, *values.shape[2:])
 
     @property
     def params_opt(self) -> np.ndarray:
-        return np.exp(self._draws("log_params_opt"))
+        return np.exp(self.draws("log_params_opt"))
 
     @property
     def a(self) -> np.ndarray:
-        return self._draws("a")
+        return self.draws("a")
 
     def table(self, interval: float = 0.9) -> pd.DataFrame:
         """Per budget: N* and D* = C / (6 N*), medians and intervals."""
