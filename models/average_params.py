@@ -14,16 +14,16 @@ below computes N_avg from a run's parameter count logged at equally spaced point
 Inputs are measured at Chinchilla's reference scales: N_avg in units of 1e9 parameters and D in
 units of 1e11 tokens, so A is the loss added by finite (average) size at 1B parameters and B the
 loss added by finite data at 100B tokens. The raw-scale coefficients are reported as
-``A_raw = A * 1e9^alpha`` and ``B_raw = B * 1e11^beta``.
+``A_raw = A * 1e9^alpha`` and ``B_raw = B * 1e11^beta``. Jin et al. publish no coefficients,
+so the priors (and the reasons for them) are the Chinchilla law's.
 """
 
 import numpy as np
-from pymc_extras.prior import Prior
 
-from bayescale.law import Input, Law, Output, Param
+from bayescale.law import Input, Law, Output
+from bayescale.models import chinchilla
 
-N_REF = 1e9
-D_REF = 1e11
+N_REF, D_REF = chinchilla.N_REF, chinchilla.D_REF
 
 
 def average_params(counts: np.ndarray) -> float:
@@ -42,10 +42,6 @@ def mean(avg_params, tokens, E, A, alpha, B, beta):
     return E + A / avg_params**alpha + B / tokens**beta
 
 
-def raw_coefficients(E, A, alpha, B, beta):
-    return {"A_raw": A * N_REF**alpha, "B_raw": B * D_REF**beta}
-
-
 law = Law(
     mean,
     name="average_params",
@@ -59,29 +55,7 @@ law = Law(
         "tokens": Input("D", "tokens", scale=D_REF, description="training tokens"),
     },
     output=Output("loss", "L", "nats/token", kind="positive"),
-    params={
-        "E": Param(
-            Prior("LogNormal", mu=np.log(1.8), sigma=0.5),
-            "irreducible loss of web text is 1.7-1.9 nats (Hoffmann 1.69, Epoch 1.82); it does not depend "
-            "on how the parameters were spent, so sparse and dense runs share it (Jin 2025)",
-        ),
-        "A": Param(
-            Prior("LogNormal", mu=np.log(0.3), sigma=1.0),
-            "loss from finite size at 1B (average) parameters is tenths of a nat (Epoch 0.35, Hoffmann 0.36)",
-        ),
-        "alpha": Param(
-            Prior("LogNormal", mu=np.log(0.3), sigma=0.6),
-            "Jin 2025 keep Chinchilla's form; published size exponents span 0.07-0.5 (Kaplan 0.076, "
-            "Hoffmann 0.34, Epoch 0.35)",
-        ),
-        "B": Param(
-            Prior("LogNormal", mu=np.log(0.3), sigma=1.0),
-            "loss from finite data at 100B tokens is tenths of a nat (Epoch 0.20, Hoffmann 0.30)",
-        ),
-        "beta": Param(
-            Prior("LogNormal", mu=np.log(0.3), sigma=0.6),
-            "published data exponents span 0.1-0.5 (Kaplan 0.095, Hoffmann 0.28, Epoch 0.37)",
-        ),
-    },
-    derived=raw_coefficients,
+    # Jin et al. keep Chinchilla's form and publish no coefficients: Chinchilla's priors apply.
+    params=chinchilla.law.params,
+    derived=chinchilla.raw_coefficients,
 )

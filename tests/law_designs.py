@@ -34,6 +34,11 @@ def grid(*axes: np.ndarray) -> list[np.ndarray]:
     return [a.reshape(-1) for a in np.meshgrid(*axes, indexing="ij")]
 
 
+def on_grid(names: list[str], *axes: np.ndarray) -> dict[str, np.ndarray]:
+    """Every combination of the axes, keyed by input name."""
+    return dict(zip(names, grid(*axes), strict=True))
+
+
 def tokens_per_param(params: np.ndarray, ratios: np.ndarray) -> dict[str, np.ndarray]:
     """Each model size trained at each tokens-per-parameter ratio (how sweeps are run)."""
     n, m = grid(params, ratios)
@@ -107,16 +112,12 @@ DESIGNS: dict[str, Design] = {
         scales={"x": 1e8},
     ),
     "kaplan": Design(
-        lambda rng: dict(
-            zip(["params", "tokens"], grid(np.geomspace(1e7, 1e10, 7), np.geomspace(1e8, 1e11, 6)), strict=True)
-        ),
+        lambda rng: on_grid(["params", "tokens"], np.geomspace(1e7, 1e10, 7), np.geomspace(1e8, 1e11, 6)),
         {"N_c": 6.4e4, "alpha_N": 0.076, "D_c": 180.0, "alpha_D": 0.103},
         noise={"sigma": 0.01},
     ),
     "optimal_hyperparameters": Design(
-        lambda rng: dict(
-            zip(["params", "tokens"], grid(np.geomspace(6e7, 3e9, 5), np.geomspace(1e10, 1e12, 5)), strict=True)
-        ),
+        lambda rng: on_grid(["params", "tokens"], np.geomspace(6e7, 3e9, 5), np.geomspace(1e10, 1e12, 5)),
         {"a": 1.6e-3, "alpha": -0.7, "beta": 0.3, "b": 1.1e6, "gamma": 0.57},
         noise={"sigma_learning_rate": 0.1, "sigma_batch_size": 0.1},
         seed=3,  # datasets 0-2 put the least-squares gamma 1.7-2.3 s.d. from the truth
@@ -133,9 +134,7 @@ DESIGNS: dict[str, Design] = {
         noise={"sigma": 0.05},
     ),
     "kaplan_steps": Design(
-        lambda rng: dict(
-            zip(["params", "steps"], grid(np.geomspace(1e7, 1e10, 7), np.geomspace(2e3, 2.5e5, 6)), strict=True)
-        ),
+        lambda rng: on_grid(["params", "steps"], np.geomspace(1e7, 1e10, 7), np.geomspace(2e3, 2.5e5, 6)),
         {"N_c": 6.5e4, "alpha_N": 0.076, "S_c": 0.21, "alpha_S": 0.76},
         noise={"sigma": 0.01},
     ),
@@ -173,9 +172,7 @@ DESIGNS: dict[str, Design] = {
         noise={"sigma": 0.01},
     ),
     "parallel": Design(
-        lambda rng: dict(
-            zip(["params", "streams"], grid(np.geomspace(1.5e8, 4.4e9, 6), 2.0 ** np.arange(4)), strict=True)
-        ),
+        lambda rng: on_grid(["params", "streams"], np.geomspace(1.5e8, 4.4e9, 6), 2.0 ** np.arange(4)),
         {"E": 1.38, "A": 0.64, "alpha": 0.22, "k": 0.34},
         noise={"sigma": 0.005},
         seed=1,  # datasets 0 and 4 put k outside: the runs fix alpha log(1 + k log P), so k trades with alpha
