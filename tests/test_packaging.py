@@ -22,6 +22,9 @@ def test_wheel_puts_models_under_bayescale_only(tmp_path):
     assert "bayescale/models/chinchilla.py" in names
     assert "bayescale/datasets/chinchilla.csv" in names
     assert not [n for n in names if n.startswith("models/")]
+    for package in (REPO / "bayescale").rglob("__init__.py"):
+        module = package.relative_to(REPO).as_posix()
+        assert module in names, f"{module} is missing from the wheel: list its package in pyproject.toml"
 
 
 def test_checkout_without_install_mounts_the_catalog(monkeypatch):
