@@ -82,6 +82,24 @@ def test_exact_refits_agree_with_psis_where_k_is_good(comparison):
     assert float(exact.pareto_k.values[0]) == 0.0
 
 
+def test_reloo_refits_the_runs_psis_cannot_handle(runs, monkeypatch):
+    from bayescale.comparison import loo as loo_module
+
+    fitted = bs.fit("chinchilla", runs, seed=2, warn=False, **SHORT)
+    k = np.asarray(loo(fitted).pareto_k)
+    threshold = float(np.sort(k)[-3])  # pretend the three most influential runs are beyond PSIS
+    monkeypatch.setattr(loo_module, "K_THRESHOLD", threshold - 1e-9)
+    plain = bs.compare([fitted])
+    assert plain.table["n_bad_k"].iloc[0] == 3
+    assert "pass reloo=True" in plain.messages[0] and "3 run(s)" in plain.messages[0]
+    refitted = bs.compare([fitted], reloo=True)
+    assert "recomputed by exact refits" in refitted.messages[0]
+    assert refitted.table["n_bad_k"].iloc[0] == 3  # counted before the refits, reported with them
+    # Exact LOO terms replace PSIS ones for those runs only; the total moves by at most a few nats.
+    assert refitted.table["elpd_loo"].iloc[0] == pytest.approx(plain.table["elpd_loo"].iloc[0], abs=3.0)
+    assert refitted.table["elpd_loo"].iloc[0] != plain.table["elpd_loo"].iloc[0]
+
+
 def test_sequential_comparison_steps_up_in_scale(runs):
     table = bs.compare_sequential(["chinchilla"], runs=runs, steps=3, seed=1, **SHORT)
     assert list(table["step"]) == [1, 2, 3]

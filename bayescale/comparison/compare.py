@@ -128,27 +128,17 @@ def compare(
             results[name] = exact_loo(fits[name], results[name], runs_bad, workers, executor)
         if len(runs_bad):
             messages.append(bad_k_message(name, runs_bad, refitted=reloo))
-    table = loo_table(results, bad) if len(fits) > 1 else _single_loo(results)
+    table = loo_table(results, bad) if len(fits) > 1 else _single_loo(results, bad)
     comparison = Comparison(table, fits, results, messages)
     if holdout is not None:
         _add_holdout(comparison, holdout, runs, seed, workers, executor)
     return comparison
 
 
-def _single_loo(results) -> pd.DataFrame:
+def _single_loo(results, bad) -> pd.DataFrame:
     ((name, r),) = results.items()
-    return pd.DataFrame(
-        {
-            "elpd_loo": [r.elpd],
-            "se": [r.se],
-            "elpd_diff": [0.0],
-            "dse": [0.0],
-            "p_loo": [r.p],
-            "weight": [1.0],
-            "n_bad_k": [len(bad_runs(r))],
-        },
-        index=[name],
-    )
+    row = {"elpd_loo": r.elpd, "se": r.se, "elpd_diff": 0.0, "dse": 0.0, "p_loo": r.p, "weight": 1.0}
+    return pd.DataFrame([row | {"n_bad_k": len(bad[name])}], index=[name])
 
 
 def _add_holdout(comparison: Comparison, rule, runs, seed: int, workers, executor) -> None:

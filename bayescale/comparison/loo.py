@@ -47,9 +47,9 @@ def loo(fit: Fit):
         return az_loo(fit.tree, pointwise=True, var_name=fit.output_name())
 
 
-def bad_runs(result, threshold: float = K_THRESHOLD) -> np.ndarray:
-    """Indices of runs whose Pareto k exceeds ``threshold``."""
-    return np.flatnonzero(np.asarray(result.pareto_k) > threshold)
+def bad_runs(result, threshold: float | None = None) -> np.ndarray:
+    """Indices of runs whose Pareto k exceeds ``threshold`` (default 0.7)."""
+    return np.flatnonzero(np.asarray(result.pareto_k) > (K_THRESHOLD if threshold is None else threshold))
 
 
 def bad_k_message(name: str, runs: np.ndarray, refitted: bool) -> str:
