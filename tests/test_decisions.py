@@ -13,7 +13,8 @@ from typer.testing import CliRunner
 import bayescale as bs
 from bayescale.cli import app
 from bayescale.decisions import compare_recipes, compute_to_target, inference_optimal, isoflop, next_run, optimal
-from bayescale.decisions.search import bisect_decreasing, golden_minimum
+from bayescale.decisions.allocation import LossSurface
+from bayescale.decisions.search import bisect_decreasing, golden_minimum, grid_minimum
 from tests.conftest import CHINCHILLA_TRUTH, SHARED_DATA, needs_shared_data, simulate_chinchilla
 
 SHORT = {"draws": 300, "tune": 300, "chains": 2}
@@ -27,6 +28,16 @@ def test_vectorized_searches():
     np.testing.assert_allclose(roots[:2], [1.0, 5.0], atol=1e-9)
     assert np.isnan(roots[2])  # -x never reaches 20 on [0, 10]
 
+    # Two valleys: the grid finds the deeper one, where a golden-section search from the whole
+    # range would settle in whichever valley its first bracket keeps.
+    def two_valleys(x):
+        return np.minimum((x - 1.0) ** 2, 0.5 * (x - 8.0) ** 2 - 1.0)
+
+    found, edge = grid_minimum(two_valleys, np.zeros(2), np.full(2, 10.0))
+    np.testing.assert_allclose(found, 8.0, atol=1e-6)
+    assert not edge.any()
+    assert grid_minimum(lambda x: x, np.zeros(1), np.ones(1))[1].all()  # minimum at the range's end
+
 
 def test_closed_form_and_numerical_optimum_agree_per_draw(quick_fit):
     budgets = [1e20, 1e22, 1e24]
@@ -36,9 +47,16 @@ def test_closed_form_and_numerical_optimum_agree_per_draw(quick_fit):
     assert np.max(np.abs(numerical.params / closed.params - 1)) < 1e-3
     assert np.max(np.abs(numerical.tokens / closed.tokens - 1)) < 1e-3
     assert np.max(np.abs(numerical.a / closed.a - 1)) < 1e-3
-    # A user cost function equal to 6ND takes the numerical route to the same answer.
+    # A user cost function equal to 6ND takes the numerical route to the same answer, and
+    # one twice as dear is the closed form at half the budget.
     custom = optimal(quick_fit, budgets, cost=lambda n, d: 6 * n * d)
     assert np.max(np.abs(custom.params / closed.params - 1)) < 1e-3
+    dear = optimal(quick_fit, budgets, cost=lambda n, d: 12 * n * d)
+    half = optimal(quick_fit, np.array(budgets) / 2)
+    assert np.max(np.abs(dear.params / half.params - 1)) < 1e-3
+    # One budget: the exponents are the local slope between C / 1.5 and 1.5 C.
+    single = optimal(quick_fit, 1e22, method="numerical")
+    assert np.max(np.abs(single.a / closed.a - 1)) < 1e-3 and np.max(np.abs(single.b / closed.b - 1)) < 1e-3
 
 
 def test_allocation_table_and_exponents(quick_fit):
@@ -54,15 +72,33 @@ def test_allocation_table_and_exponents(quick_fit):
     assert exponents["a_median"] + exponents["b_median"] == pytest.approx(1.0)
     with pytest.raises(bs.BayescaleInputError, match="flops"):
         quick_fit.optimal([-1.0])
+    with pytest.raises(bs.BayescaleInputError, match="interval"):
+        quick_fit.optimal(1e21, interval=1.5)
+    with pytest.raises(bs.BayescaleInputError, match="method='closed'"):
+        optimal(quick_fit, 1e21, cost=lambda n, d: 6 * n * d, method="closed")
+    # The interval given to optimal() is the summaries' default.
+    wide = quick_fit.optimal([1e21, 1e24], interval=0.99)
+    assert wide.table().equals(allocation.table(0.99)) and wide.exponents() == allocation.exponents(0.99)
 
 
-def test_optimal_refuses_laws_without_params_and_tokens():
+@pytest.fixture(scope="module")
+def power_law_fit():
     x = np.geomspace(1e6, 1e9, 12)
     noise = np.exp(0.01 * np.random.default_rng(0).standard_normal(12))
     runs = pd.DataFrame({"x": x, "y": (2 + 50 * x**-0.3) * noise})
-    fitted = bs.fit("power_law", runs, seed=1, warn=False, **SHORT)
+    return bs.fit("power_law", runs, seed=1, warn=False, **SHORT)
+
+
+def test_decisions_refuse_laws_without_params_and_tokens(power_law_fit):
     with pytest.raises(bs.BayescaleInputError, match="params and tokens"):
-        optimal(fitted, 1e21)
+        optimal(power_law_fit, 1e21)
+    with pytest.raises(bs.BayescaleInputError, match="params and tokens"):
+        compute_to_target(power_law_fit, 2.1)
+    with pytest.raises(bs.BayescaleInputError, match="params and tokens"):
+        next_run(power_law_fit, {"x": 1e10}, pd.DataFrame({"x": [2e9]}), budget=1e20)
+    # Without a budget any law can rank candidates.
+    ranked = next_run(power_law_fit, {"x": 1e10}, pd.DataFrame({"x": [2e9, 1e7]}), n_sim=50)
+    assert ranked["x"].iloc[0] == 2e9  # the run nearer the extrapolation target informs it more
 
 
 def test_compute_to_target_matches_the_allocation(quick_fit):
@@ -75,6 +111,12 @@ def test_compute_to_target_matches_the_allocation(quick_fit):
     assert np.median(fixed.flops) >= np.median(reach.flops) * 0.999  # fixed ratio is never cheaper
     np.testing.assert_allclose(fixed.tokens / fixed.params, 20)
     assert compute_to_target(quick_fit, 1.0).unreachable == 1.0  # below every draw's E
+    summary = fixed.summary(0.9)
+    assert list(summary.index) == ["flops", "params", "tokens"] and (summary["unreachable"] == 0).all()
+    with pytest.raises(bs.BayescaleInputError, match="ratio"):
+        compute_to_target(quick_fit, 2.0, ratio=0)
+    with pytest.raises(bs.BayescaleInputError, match="lower target"):
+        compute_to_target(quick_fit, 50.0)
 
 
 def test_inference_demand_favours_smaller_models(quick_fit):
@@ -84,6 +126,13 @@ def test_inference_demand_favours_smaller_models(quick_fit):
     np.testing.assert_allclose(none.params, reach.params, rtol=1e-3)  # no inference: Chinchilla-optimal
     assert np.median(heavy.params) < 0.7 * np.median(none.params)
     assert np.median(heavy.tokens / heavy.params) > np.median(none.tokens / none.params)
+    # Every draw reaches exactly the target loss at its optimum.
+    surface = LossSurface(quick_fit)
+    np.testing.assert_allclose(surface.loss(heavy.params, heavy.tokens), 2.0, atol=1e-6)
+    summary = heavy.summary(0.9)
+    assert summary.loc["total_flops", "median"] > summary.loc["training_flops", "median"]
+    unreachable = inference_optimal(quick_fit, 1.0, inference_tokens=1e13)  # below every draw's E
+    assert unreachable.unreachable == 1.0 and np.isnan(unreachable.params).all()
 
 
 @pytest.fixture(scope="module")
@@ -113,6 +162,20 @@ def test_identical_recipes_are_a_coin_flip(recipe_fits):
     assert compare_recipes(fit_a, fit_a, [1e21]).prob_a_better[0] == 0.5  # exact ties count one half
 
 
+def test_recipes_pair_thinned_draws(recipe_fits):
+    fit_a, fit_b, _ = recipe_fits
+    longer = bs.fit("chinchilla", simulate_chinchilla(seed=2), seed=4, warn=False, draws=600, tune=300, chains=2)
+    result = compare_recipes(longer, fit_b, [1e20, 1e22, 1e24], ratio=20)
+    assert result.loss_a.shape == result.loss_b.shape == (600, 3)  # 1200 draws thinned to 600
+    assert (result.prob_a_better > 0.95).all()
+    summary = result.crossover_summary()
+    assert summary["fraction"] == result.crossover_fraction < 0.05  # A stays ahead: curves rarely cross
+    with pytest.raises(bs.BayescaleInputError, match="ratio"):
+        compare_recipes(fit_a, fit_b, [1e21], ratio=-1)
+    with pytest.raises(bs.BayescaleInputError, match="flops"):
+        compare_recipes(fit_a, fit_b, [])
+
+
 def test_next_run_prefers_informative_runs(quick_fit):
     sizes, ratios = np.meshgrid(np.geomspace(1e8, 2e10, 6), [5.0, 20.0, 80.0])
     candidates = pd.DataFrame({"params": sizes.ravel(), "tokens": (sizes * ratios).ravel()})
@@ -122,6 +185,10 @@ def test_next_run_prefers_informative_runs(quick_fit):
     assert (ranked["expected_width"] <= ranked["current_width"] * 1.01).all()
     with pytest.raises(bs.BayescaleInputError, match="budget"):
         next_run(quick_fit, {"params": 7e10, "tokens": 1.4e12}, candidates, budget=1.0)
+    # The interval for a new run includes the noise, which no run removes: wider, shrinks less.
+    predictive = next_run(quick_fit, {"params": 7e10, "tokens": 1.4e12}, candidates, 1e21, predictive=True, n_sim=100)
+    assert predictive["current_width"].iloc[0] > ranked["current_width"].iloc[0]
+    assert predictive["expected_shrinkage"].max() < ranked["expected_shrinkage"].max()
 
 
 def simulate_isoflop(seed: int, truth=CHINCHILLA_TRUTH) -> pd.DataFrame:
@@ -140,11 +207,20 @@ def simulate_isoflop(seed: int, truth=CHINCHILLA_TRUTH) -> pd.DataFrame:
 
 
 def test_isoflop_interval_contains_the_true_exponent():
-    result = isoflop(simulate_isoflop(0), draws=500, tune=500, chains=2, seed=1)
+    runs = simulate_isoflop(0)
+    result = isoflop(runs, draws=500, tune=500, chains=2, seed=1, warn=False)
     a = CHINCHILLA_TRUTH["beta"] / (CHINCHILLA_TRUTH["alpha"] + CHINCHILLA_TRUTH["beta"])
     exponents = result.exponents(0.94)
     assert exponents["a_lower"] < a < exponents["a_upper"], exponents
-    assert len(result.table()) == 6
+    np.testing.assert_allclose(result.b, 1 - result.a)  # no tokens column: D* = C / (6 N*)
+    table = result.table()
+    assert len(table) == 6 and (table["params_opt_lower"] < table["params_opt_upper"]).all()
+    np.testing.assert_allclose(6 * table["params_opt_median"] * table["tokens_opt_median"], table["flops"], rtol=1e-5)
+    # A tokens column whose N x D is a third of C / 6 (another FLOP count) rescales D*, not b.
+    with_tokens = runs.assign(tokens=runs["flops_budget"] / (18 * runs["params"]))
+    same = isoflop(with_tokens, draws=500, tune=500, chains=2, seed=1, warn=False)
+    np.testing.assert_allclose(same.tokens_opt, result.tokens_opt / 3)
+    np.testing.assert_allclose(same.b, 1 - same.a)
 
 
 def test_isoflop_bad_input_names_the_column():
@@ -153,31 +229,46 @@ def test_isoflop_bad_input_names_the_column():
         isoflop(runs, budget="C")
     with pytest.raises(bs.BayescaleInputError, match="fewer than 3 runs"):
         isoflop(runs.groupby("flops_budget").head(2))
+    with pytest.raises(bs.BayescaleInputError, match="tokens='D'"):
+        isoflop(runs, tokens="D")
+    with pytest.raises(bs.BayescaleInputError, match="one budget"):
+        isoflop(runs[runs["flops_budget"] == runs["flops_budget"].iloc[0]])
+    with pytest.raises(bs.BayescaleInputError, match="'loss' must be positive"):
+        isoflop(runs.assign(loss=np.where(runs.index == 3, np.nan, runs["loss"])))
 
 
 @needs_shared_data
 def test_isoflop_reproduces_published_exponents():
+    """Porian et al. (2024): every configuration's 90% interval for a holds the published value,
+    and Kaplan's setup (first) has a larger a than the tuned one (last) with probability ~1."""
     runs = pd.read_csv(SHARED_DATA / "isoflop" / "runs.csv").dropna()
     published = pd.read_csv(SHARED_DATA / "isoflop" / "published.csv").set_index("config")
     draws = {}
-    for config in (published.index[0], published.index[-1]):
-        result = isoflop(runs[runs["config"] == config], budget="budget_flops", seed=1)
+    for config in published.index:
+        result = isoflop(runs[runs["config"] == config], budget="budget_flops", seed=1, warn=False)
         exponents = result.exponents(0.9)
-        assert exponents["a_lower"] < published.loc[config, "n_exponent"] < exponents["a_upper"], (config, exponents)
+        for name, column in (("a", "n_exponent"), ("b", "t_exponent")):
+            value = published.loc[config, column]
+            assert exponents[f"{name}_lower"] < value < exponents[f"{name}_upper"], (config, name, exponents)
         draws[config] = result.a
-    first, last = draws.values()
-    assert np.mean(first > last) > 0.99  # Kaplan's setup against the tuned one
+    first, last = draws[published.index[0]], draws[published.index[-1]]
+    assert np.mean(first > last) > 0.99
 
 
 @needs_shared_data
 def test_chinchilla_allocation_on_epoch_runs():
+    """Epoch AI's refit (SOURCE.md): a = 0.513 (s.e. 0.020) and about 20 tokens per parameter."""
     runs = pd.read_csv(SHARED_DATA / "chinchilla" / "runs.csv").query("not epoch_excluded")
     fitted = bs.fit("chinchilla", runs, seed=1, warn=False)
-    allocation = fitted.optimal([1e21, 1e24, 1e26])
+    allocation = fitted.optimal([1e21, 5.88e23, 1e24, 1e26])
     exponents = allocation.exponents(0.9)
-    assert exponents["a_lower"] < 0.513 < exponents["a_upper"]  # Epoch AI's refit (SOURCE.md)
+    assert exponents["a_lower"] < 0.513 < exponents["a_upper"]
+    # Not asserted: the posterior sd of a (about 0.010) is half Epoch's bootstrap s.e. (0.020),
+    # as are those of alpha and beta; the Student-t likelihood treats the runs as independent.
     table = allocation.table(0.9)
     assert (table["ratio_lower"] < 20).all() and (table["ratio_upper"] > 20).all()
+    # Epoch's point estimate gives D*/N* = 21.5, 18.3, 18.1 and 16.1 at these budgets.
+    np.testing.assert_allclose(table["ratio_median"], [21.5, 18.3, 18.1, 16.1], rtol=0.1)
 
 
 def invoke(*args):
@@ -193,8 +284,13 @@ def test_optimal_command_json(tmp_path, quick_fit):
     for key in ("params_median", "params_lower", "params_upper", "tokens_median", "tokens_lower", "tokens_upper",
                 "ratio_median", "loss_median", "a_median", "a_lower", "a_upper"):  # fmt: skip
         assert key in rows[0]
+    assert rows[0]["a_median"] == rows[1]["a_median"] and rows[0]["a_lower"] < rows[0]["a_median"] < rows[0]["a_upper"]
+    text = invoke("optimal", saved, "--flops", "1e20:1e24", "--interval", "0.5")
+    assert text.exit_code == 0 and "50% intervals" in text.output and "a = " in text.output
     bad = invoke("optimal", saved, "--flops", "lots")
     assert bad.exit_code == 2 and "--flops" in bad.output
+    assert len(bad.output.strip().splitlines()) == 1
+    assert invoke("optimal", tmp_path / "missing.nc", "--flops", "1e22").exit_code == 2
 
 
 def test_recipes_and_next_run_commands(tmp_path, recipe_fits):
@@ -212,15 +308,21 @@ def test_recipes_and_next_run_commands(tmp_path, recipe_fits):
     rows = json.loads(ranked.stdout)
     assert len(rows) == 2  # the 5e9 x 1e11 run costs 3e21
     missing = invoke("next-run", a, "--target", "params=7e10,tokens=1.4e12", "--candidates", tmp_path / "no.csv")
-    assert missing.exit_code == 2
+    assert missing.exit_code == 2 and "--candidates" in missing.output
+    bad_target = invoke("next-run", a, "--target", "params=big", "--candidates", candidates)
+    assert bad_target.exit_code == 2 and "--target" in bad_target.output
+    bad_ratio = invoke("recipes", a, b, "--flops", "1e20:1e24", "--ratio", "-5")
+    assert bad_ratio.exit_code == 2 and "ratio" in bad_ratio.output
 
 
 def test_isoflop_command(tmp_path):
     path = tmp_path / "isoflop.csv"
     simulate_isoflop(0).to_csv(path, index=False)
-    result = invoke("isoflop", path, "--budget-column", "flops_budget", "--json")
+    result = invoke("isoflop", path, "--budget-column", "flops_budget", "--draws", "300", "--chains", "2", "--json")
     assert result.exit_code == 0, result.output
     document = json.loads(result.stdout)
     assert len(document["budgets"]) == 6 and 0 < document["exponents"]["a_median"] < 1
+    assert document["exponents"]["b_median"] == pytest.approx(1 - document["exponents"]["a_median"])
+    assert {"params_opt_median", "tokens_opt_lower", "ratio_opt_upper"} <= set(document["budgets"][0])
     bad = invoke("isoflop", path, "--budget-column", "C")
     assert bad.exit_code == 2 and "'C'" in bad.output

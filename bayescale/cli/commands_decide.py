@@ -47,7 +47,7 @@ def optimal_command(
     as_json: Annotated[bool, JSON_OPTION] = False,
 ) -> None:
     """Compute-optimal parameters, tokens and loss per budget (C = 6ND), with the exponents a and b."""
-    allocation = optimal(load_fit(fit_file), parse_flops(flops))
+    allocation = optimal(load_fit(fit_file), parse_flops(flops), interval=interval)
     table, exponents = allocation.table(interval), allocation.exponents(interval)
     if as_json:
         print_json([row | exponents for row in _records(table)])
@@ -66,21 +66,32 @@ def isoflop_command(
     runs: Annotated[Path, typer.Argument(help="CSV of runs grouped by compute budget.")],
     budget_column: Annotated[str, typer.Option(help="Column holding each run's compute budget.")] = "flops_budget",
     params_column: Annotated[str, typer.Option(help="Column of parameter counts.")] = "params",
+    tokens_column: Annotated[str, typer.Option(help="Column of training tokens, if any (else D = C / 6N).")] = "tokens",
     loss_column: Annotated[str, typer.Option(help="Column of losses.")] = "loss",
     interval: float = 0.9,
+    draws: int = 1000,
+    tune: int = 1000,
+    chains: int = 4,
     seed: int = 0,
     as_json: Annotated[bool, JSON_OPTION] = False,
 ) -> None:
-    """Iso-FLOP analysis: each budget's optimal N and the power law N* ∝ C^a across budgets."""
-    if not runs.is_file():
-        raise BayescaleInputError(f"runs file not found: {runs}")
-    result = isoflop(pd.read_csv(runs), budget=budget_column, params=params_column, loss=loss_column, seed=seed)
+    """Iso-FLOP analysis: each budget's optimal N and D, and the power laws N* ∝ C^a, D* ∝ C^b."""
+    result = isoflop(
+        runs, budget=budget_column, params=params_column, tokens=tokens_column, loss=loss_column,
+        draws=draws, tune=tune, chains=chains, seed=seed, warn=False,
+    )  # fmt: skip
     table, exponents = result.table(interval), result.exponents(interval)
     if as_json:
         print_json({"budgets": _records(table), "exponents": exponents})
-        return
-    out.print(frame_table(table.set_index("flops"), f"Iso-FLOP optima ({interval:.0%} intervals)", "flops"))
-    out.print(f"a = {exponents['a_median']:.3f} ({exponents['a_lower']:.3f} to {exponents['a_upper']:.3f})")
+    else:
+        out.print(frame_table(table.set_index("flops"), f"Iso-FLOP optima ({interval:.0%} intervals)", "flops"))
+        out.print(
+            f"N* ∝ C^a: a = {exponents['a_median']:.3f} ({exponents['a_lower']:.3f} to {exponents['a_upper']:.3f}); "
+            f"D* ∝ C^b: b = {exponents['b_median']:.3f} ({exponents['b_lower']:.3f} to {exponents['b_upper']:.3f})",
+            highlight=False,
+        )
+    style = "green" if result.diagnostics.ok else "yellow"
+    err.print(f"[{style}]{result.diagnostics.report()}[/]", highlight=False)
 
 
 @app.command()
@@ -113,19 +124,23 @@ def next_run_command(
     target: Annotated[str, typer.Option(help="Where to predict: params=7e10,tokens=1.4e12.")],
     candidates: Annotated[Path, typer.Option(help="CSV of candidate runs (the law's input columns).")],
     budget: Annotated[float | None, typer.Option(help="Largest affordable cost (FLOPs, C = 6ND).")] = None,
+    interval: float = 0.9,
+    predictive: Annotated[bool, typer.Option(help="Rank by the new-run interval, not the law's.")] = False,
+    n_sim: Annotated[int, typer.Option(help="Simulated outcomes per candidate.")] = 200,
     top: Annotated[int, typer.Option(help="How many candidates to show.")] = 10,
     seed: int = 0,
     as_json: Annotated[bool, JSON_OPTION] = False,
 ) -> None:
     """Rank candidate runs by how much each is expected to shrink the target's interval."""
     if not candidates.is_file():
-        raise BayescaleInputError(f"candidates file not found: {candidates}")
+        raise BayescaleInputError(f"--candidates: file not found: {candidates}")
     ranked = next_run(
-        load_fit(fit_file), parse_pairs([target], "--target", numeric=True), pd.read_csv(candidates),
-        budget=budget, seed=seed,
+        load_fit(fit_file), parse_pairs([target], "--target", numeric=True), pd.read_csv(candidates), budget,
+        interval=interval, predictive=predictive, n_sim=n_sim, seed=seed,
     ).head(top)  # fmt: skip
     if as_json:
         print_json(_records(ranked))
         return
     out.print(frame_table(ranked, "Next run to train (best first)"))
-    err.print("width: the law's 90% interval at the target, expected after training the candidate", highlight=False)
+    kind = "interval for a new run" if predictive else "law's interval"
+    err.print(f"width: the {kind} ({interval:.0%}) at the target, expected after the candidate", highlight=False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -12,7 +13,7 @@ from bayescale.errors import BayescaleInputError
 from bayescale.fit import Fit
 from bayescale.predict import law_mean_paired
 
-from .search import bisect_decreasing, golden_minimum
+from .search import bisect_decreasing, grid_minimum
 
 Cost = Callable[[np.ndarray, np.ndarray], np.ndarray]
 LOG_RATIO_RANGE = (np.log(1e-2), np.log(1e5))  # tokens per parameter searched: 0.01 to 100,000
@@ -29,30 +30,35 @@ def _quantiles(values: np.ndarray, interval: float) -> tuple[np.ndarray, np.ndar
 
 
 class LossSurface:
-    """A fit's law as loss(N, D) per posterior draw, for laws whose inputs are params and tokens."""
+    """A fit's law as loss(N, D) per posterior draw, for laws whose inputs are params and tokens.
 
-    def __init__(self, fit: Fit):
+    ``draws`` thins the posterior to that many evenly spaced draws (all by default), so two
+    fits can be paired draw by draw.
+    """
+
+    def __init__(self, fit: Fit, draws: int | None = None):
         if sorted(fit.law.input_names) != ["params", "tokens"]:
             raise BayescaleInputError(
                 f"law {fit.law.name!r} takes {', '.join(fit.law.input_names)}: allocation needs a law of "
                 "params and tokens alone"
             )
         self.fit = fit
-        self.draws = fit.draws(fit.law.param_names)
-        self.n_draws = len(next(iter(self.draws.values())))
         self.output = fit.output_name()
+        all_draws = fit.draws(fit.law.param_names)
+        total = len(next(iter(all_draws.values())))
+        keep = np.arange(total) if draws is None else np.linspace(0, total - 1, draws).round().astype(int)
+        self.draws = {n: v[keep] for n, v in all_draws.items()}
+        self.n_draws = len(keep)
 
     def loss(self, params: np.ndarray, tokens: np.ndarray) -> np.ndarray:
         """Law's mean with draw s at params[s], tokens[s] (arrays of shape (draws, k) or (draws,))."""
         params, tokens = np.asarray(params, dtype=float), np.asarray(tokens, dtype=float)
         shape = np.broadcast_shapes(params.shape, tokens.shape)
-        two_d = len(shape) == 2
         inputs = {
             "params": np.broadcast_to(params, shape).reshape(self.n_draws, -1) / self.fit.scales["params"],
             "tokens": np.broadcast_to(tokens, shape).reshape(self.n_draws, -1) / self.fit.scales["tokens"],
         }
-        out = law_mean_paired(self.fit.law, self.draws, inputs)[self.output]
-        return out if two_d else out[:, 0]
+        return law_mean_paired(self.fit.law, self.draws, inputs)[self.output].reshape(shape)
 
 
 def tokens_for_budget(params: np.ndarray, flops: np.ndarray, cost: Cost | None) -> np.ndarray:
@@ -67,7 +73,10 @@ def tokens_for_budget(params: np.ndarray, flops: np.ndarray, cost: Cost | None) 
 
 @dataclass
 class Allocation:
-    """Posterior of the optimal allocation: arrays of shape (draws, budgets), and exponents (draws,)."""
+    """Posterior of the optimal allocation: arrays of shape (draws, budgets), exponents (draws,).
+
+    ``interval`` is the default width of :meth:`table` and :meth:`exponents`.
+    """
 
     flops: np.ndarray
     params: np.ndarray
@@ -76,13 +85,16 @@ class Allocation:
     a: np.ndarray
     b: np.ndarray
     method: str
+    interval: float = 0.9
 
     @property
     def ratio(self) -> np.ndarray:
+        """Tokens per parameter D*/N*, per draw and budget."""
         return self.tokens / self.params
 
-    def table(self, interval: float = 0.9) -> pd.DataFrame:
+    def table(self, interval: float | None = None) -> pd.DataFrame:
         """Per budget: median and interval of N*, D*, D*/N* and the loss at the optimum."""
+        interval = _interval(self.interval if interval is None else interval)
         columns: dict[str, np.ndarray] = {"flops": self.flops}
         for name, values in (
             ("params", self.params),
@@ -94,8 +106,9 @@ class Allocation:
             columns.update({f"{name}_median": median, f"{name}_lower": lower, f"{name}_upper": upper})
         return pd.DataFrame(columns)
 
-    def exponents(self, interval: float = 0.9) -> dict[str, float]:
+    def exponents(self, interval: float | None = None) -> dict[str, float]:
         """Median and interval of a and b in N* ∝ C^a, D* ∝ C^b."""
+        interval = _interval(self.interval if interval is None else interval)
         out = {}
         for name, values in (("a", self.a), ("b", self.b)):
             median, lower, upper = _quantiles(values, interval)
@@ -103,19 +116,29 @@ class Allocation:
         return out
 
 
+def _interval(interval: float) -> float:
+    if not 0 < interval < 1:
+        raise BayescaleInputError(f"interval={interval} must be between 0 and 1, e.g. 0.9")
+    return float(interval)
+
+
 def _budgets(flops) -> np.ndarray:
-    budgets = np.atleast_1d(np.asarray(flops, dtype=float))
-    if budgets.ndim != 1 or not np.all(np.isfinite(budgets)) or np.any(budgets <= 0):
+    try:
+        budgets = np.atleast_1d(np.asarray(flops, dtype=float))
+    except (TypeError, ValueError):
+        budgets = np.array([np.nan])
+    if budgets.ndim != 1 or not len(budgets) or not np.all(np.isfinite(budgets)) or np.any(budgets <= 0):
         raise BayescaleInputError(f"flops={flops!r} must be positive numbers (a scalar or a list)")
     return budgets
 
 
 def closed_form(fit: Fit, budgets: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Chinchilla under C = 6ND (Hoffmann et al. 2022, Eq. 4): N* = G (C/6)^a with a = beta/(alpha+beta)."""
+    """Chinchilla under C = 6ND (Hoffmann et al. 2022, Eq. 4): N* = G (C/6)^a, a = beta/(alpha+beta),
+    G = (alpha A_raw / (beta B_raw))^(1/(alpha+beta)); done in the fit's scaled units."""
     d = fit.draws(["A", "alpha", "B", "beta"])
     s_n, s_d = fit.scales["params"], fit.scales["tokens"]
     alpha, beta = d["alpha"][:, None], d["beta"][:, None]
-    product = budgets[None, :] / (6.0 * s_n * s_d)  # n d in scaled units
+    product = budgets[None, :] / (6.0 * s_n * s_d)  # N D in scaled units
     n_star = (alpha * d["A"][:, None] / (beta * d["B"][:, None])) ** (1 / (alpha + beta)) * product ** (
         beta / (alpha + beta)
     )
@@ -125,49 +148,82 @@ def closed_form(fit: Fit, budgets: np.ndarray) -> tuple[np.ndarray, np.ndarray, 
 
 
 def numerical(surface: LossSurface, budgets: np.ndarray, cost: Cost | None) -> tuple[np.ndarray, np.ndarray]:
-    """Golden-section search in log N per draw and budget; D from the budget."""
+    """Per draw and budget, the loss-minimizing log N: a 48-point grid over D/N from 0.01 to
+    100,000, refined by golden-section search; D from the budget."""
     params = np.empty((surface.n_draws, len(budgets)))
+    at_edge = np.zeros(surface.n_draws, dtype=bool)
     for j, flops in enumerate(budgets):
-        flops_col = np.full(surface.n_draws, flops)
 
-        def loss_at(log_n, flops_col=flops_col):
+        def loss_at(log_n, flops=flops):
             n = np.exp(log_n)
-            return surface.loss(n, tokens_for_budget(n, flops_col, cost))
+            return surface.loss(n, tokens_for_budget(n, np.full_like(n, flops), cost))
 
         center = 0.5 * np.log(flops / 6.0)  # N = D
         lo = np.full(surface.n_draws, center - 0.5 * LOG_RATIO_RANGE[1])
         hi = np.full(surface.n_draws, center - 0.5 * LOG_RATIO_RANGE[0])
-        params[:, j] = np.exp(golden_minimum(loss_at, lo, hi, iters=80))
+        log_n, edge = grid_minimum(loss_at, lo, hi)
+        params[:, j], at_edge = np.exp(log_n), at_edge | edge
+    if at_edge.any():
+        warnings.warn(
+            f"for {at_edge.mean():.1%} of draws the optimum lies at the end of the searched range "
+            "(0.01 to 100,000 tokens per parameter): their N* and D* are bounds, not optima",
+            UserWarning,
+            stacklevel=3,
+        )
     tokens = tokens_for_budget(params, np.broadcast_to(budgets, params.shape), cost)
     return params, tokens
 
 
-def optimal(fit: Fit, flops, *, cost: Cost | None = None, method: str = "auto", spread: float = 1.5) -> Allocation:
+def optimal(
+    fit: Fit,
+    flops,
+    *,
+    cost: Cost | None = None,
+    interval: float = 0.9,
+    method: str = "auto",
+    spread: float = 1.5,
+) -> Allocation:
     """Posterior of the compute-optimal N*, D*, D*/N* and loss at each budget, and the exponents a, b.
 
-    ``cost(N, D)`` defaults to 6 N D. ``method="closed"`` uses Chinchilla's closed form (the
-    default for that law under 6 N D), ``"numerical"`` a golden-section search in log N per
-    posterior draw (any law of params and tokens). The exponents are the least-squares slope of
-    log N* and log D* against log C across the budgets, or, for one budget, the local slope
-    between C / spread and C * spread.
+    ``flops`` is one budget or several; ``cost(N, D)`` (vectorized, increasing in D) defaults
+    to 6 N D, and D is solved from cost(N, D) = C. ``method="closed"`` uses Chinchilla's
+    closed form (the default for that law under 6 N D); ``"numerical"`` searches log N per
+    posterior draw (any law of params and tokens alone). The exponents are, per draw, the
+    closed form's beta/(alpha+beta) and alpha/(alpha+beta), or the least-squares slope of
+    log N* and log D* against log C across the budgets (for one budget, between C / spread
+    and C * spread). ``interval`` is the default width of the summaries.
+
+    Examples
+    --------
+    >>> allocation = optimal(fit, [1e21, 1e24])  # doctest: +SKIP
+    >>> allocation.table()[["flops", "params_median", "ratio_median"]]  # doctest: +SKIP
+    >>> allocation.exponents()["a_median"]  # doctest: +SKIP
     """
     budgets = _budgets(flops)
-    surface = LossSurface(fit)
+    interval = _interval(interval)
     if method not in ("auto", "closed", "numerical"):
         raise BayescaleInputError(f"method={method!r}: use 'auto', 'closed' or 'numerical'")
+    if cost is not None and not callable(cost):
+        raise BayescaleInputError(f"cost={cost!r} must be a function cost(N, D) returning FLOPs")
+    if not spread > 1:
+        raise BayescaleInputError(f"spread={spread} must be above 1")
+    surface = LossSurface(fit)
     use_closed = fit.law.name == "chinchilla" and cost is None and method != "numerical"
     if method == "closed" and not use_closed:
-        raise BayescaleInputError("the closed form holds for the chinchilla law with C = 6ND only")
-    slope_budgets = budgets if len(budgets) > 1 else budgets[0] * np.array([1 / spread, spread])
+        raise BayescaleInputError("method='closed' holds for the chinchilla law with C = 6ND only")
     if use_closed:
         params, tokens, a = closed_form(fit, budgets)
         b = 1.0 - a
     else:
         params, tokens = numerical(surface, budgets, cost)
-        slope_params, slope_tokens = (params, tokens) if len(budgets) > 1 else numerical(surface, slope_budgets, cost)
+        if len(budgets) > 1:
+            slope_budgets, slope_params, slope_tokens = budgets, params, tokens
+        else:
+            slope_budgets = budgets[0] * np.array([1 / spread, spread])
+            slope_params, slope_tokens = numerical(surface, slope_budgets, cost)
         a, b = _slope(slope_budgets, slope_params), _slope(slope_budgets, slope_tokens)
     loss = surface.loss(params, tokens)
-    return Allocation(budgets, params, tokens, loss, a, b, "closed" if use_closed else "numerical")
+    return Allocation(budgets, params, tokens, loss, a, b, "closed" if use_closed else "numerical", interval)
 
 
 def _slope(budgets: np.ndarray, values: np.ndarray) -> np.ndarray:

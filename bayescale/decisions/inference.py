@@ -15,7 +15,7 @@ from bayescale.errors import BayescaleInputError
 from bayescale.fit import Fit
 
 from .allocation import LossSurface, _quantiles
-from .search import bisect_decreasing, golden_minimum
+from .search import bisect_decreasing, grid_minimum
 
 LOG_PARAMS_RANGE = (np.log(1e6), np.log(1e15))
 LOG_TOKENS_RANGE = (np.log(1e6), np.log(1e18))
@@ -69,27 +69,28 @@ def tokens_to_reach(surface: LossSurface, params: np.ndarray, loss: np.ndarray) 
 
 
 def inference_optimal(fit: Fit, loss: float, inference_tokens: float) -> InferenceOptimum:
-    """Per posterior draw, the model size and training tokens that reach ``loss`` with the least
-    training plus inference compute (2 N FLOPs per inference token)."""
+    """Per posterior draw, the model size N and training tokens D that reach ``loss`` with the
+    least training plus inference compute, 6 N D + 2 N T for T = ``inference_tokens``.
+
+    D is solved from L(N, D) = loss for each N on a grid in log N (1e6 to 1e15 parameters),
+    the cheapest grid point is refined by golden-section search. Draws for which the target
+    lies below the law's floor are NaN; :attr:`InferenceOptimum.unreachable` says how many.
+    """
     if not inference_tokens >= 0:
         raise BayescaleInputError(f"inference_tokens={inference_tokens} must be zero or positive")
+    if not np.isfinite(loss) or loss <= 0:
+        raise BayescaleInputError(f"loss={loss} must be a positive target loss")
     surface = LossSurface(fit)
     target = np.full(surface.n_draws, float(loss))
 
     def total(log_n):
         n = np.exp(log_n)
-        d = tokens_to_reach(surface, n, target)
+        d = tokens_to_reach(surface, n, np.broadcast_to(target.reshape(-1, *([1] * (n.ndim - 1))), n.shape))
         return np.where(np.isnan(d), np.inf, 6.0 * n * d + 2.0 * n * inference_tokens)
 
-    # Too small a model never reaches the target (infinite cost), so the search starts from a
-    # size that does: the smallest on a coarse grid, per draw.
-    grid = np.linspace(*LOG_PARAMS_RANGE, 60)
-    costs = np.column_stack([total(np.full(surface.n_draws, g)) for g in grid])
-    best = np.argmin(costs, axis=1)
-    lo = grid[np.maximum(best - 1, 0)]
-    hi = grid[np.minimum(best + 1, len(grid) - 1)]
-    log_n = golden_minimum(total, lo, hi, iters=50)
+    lo, hi = np.full(surface.n_draws, LOG_PARAMS_RANGE[0]), np.full(surface.n_draws, LOG_PARAMS_RANGE[1])
+    log_n, _ = grid_minimum(total, lo, hi, points=60)
     params = np.exp(log_n)
     tokens = tokens_to_reach(surface, params, target)
-    reachable = np.isfinite(costs.min(axis=1)) & np.isfinite(tokens)
+    reachable = np.isfinite(total(log_n))
     return InferenceOptimum(np.where(reachable, params, np.nan), np.where(reachable, tokens, np.nan), inference_tokens)

@@ -5,33 +5,37 @@ its minimum at ln N*_k, a parabola with a cubic term for its skew,
 
     loss = c_k + (ln N - ln N*_k)^2 (w_k + s_k (ln N - ln N*_k)),
 
-because iso-FLOP profiles are lopsided (from a Chinchilla-type law the loss climbs faster
-towards small models than towards small data); a symmetric parabola through all runs of a
-budget pulls the optimum towards the gentler side. On the five training setups of Porian et
-al. (2024) the symmetric form missed two published exponents; with the skew term every
-published value lies inside the 90% interval.
-
 and the optima follow a power law across budgets, with scatter tau:
 
     ln N*_k = ln N*_ref + a (ln C_k - ln C_ref) + tau z_k,   z_k ~ Normal(0, 1).
 
+The skew term is there because iso-FLOP profiles are lopsided (from a Chinchilla-type law
+the loss climbs faster towards small models than towards small data); a symmetric parabola
+through all runs of a budget pulls the optimum towards the gentler side. On the five
+training setups of Porian et al. (2024) the symmetric form missed two published exponents;
+with the skew term every published value lies inside the 90% interval.
+
 All parabolas and the power law are fitted in one PyMC model, so each budget's optimum and
 the exponent a carry their uncertainty together (Hoffmann fit each parabola separately, then
-a line through the point estimates). Under C = 6ND, D*_k = C_k / (6 N*_k) and b = 1 - a.
+a line through the point estimates). D*_k = (N D)_k / N*_k with (N D)_k the budget's
+product of parameters and tokens (C_k / 6 under C = 6ND), so D* ∝ C^b with b = 1 - a.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pymc as pm
 import xarray as xr
 
+from bayescale.diagnostics import Diagnostics, check
 from bayescale.errors import BayescaleInputError
+from bayescale.sampling import SamplerSettings, compile_nutpie, run_nutpie
 
-from .allocation import _quantiles
+from .allocation import _interval, _quantiles
 
 MIN_RUNS_PER_BUDGET = 3
 
@@ -67,10 +71,17 @@ def isoflop_model(budget_index: np.ndarray, budgets: np.ndarray, log_params: np.
 
 @dataclass
 class IsoflopResult:
-    """Posterior of each budget's optimum and of the exponents; ``tree`` is the full DataTree."""
+    """Posterior of each budget's optimum and of the exponents; ``tree`` is the full DataTree.
+
+    ``products`` holds each budget's N x D (from the runs' tokens, else C / 6), so that
+    D*_k = products_k / N*_k; ``product_slope`` is the slope of log(N x D) against log C
+    (1 under C = 6ND), so b = product_slope - a.
+    """
 
     budgets: np.ndarray
+    products: np.ndarray
     tree: xr.DataTree
+    diagnostics: Diagnostics
 
     def draws(self, name: str) -> np.ndarray:
         """Posterior draws of a variable, chains stacked: shape (draws, ...)."""
@@ -79,27 +90,44 @@ class IsoflopResult:
 
     @property
     def params_opt(self) -> np.ndarray:
+        """N* per draw (rows) and budget (columns)."""
         return np.exp(self.draws("log_params_opt"))
 
     @property
+    def tokens_opt(self) -> np.ndarray:
+        """D* = (N x D of the budget) / N*, per draw and budget."""
+        return self.products[None, :] / self.params_opt
+
+    @property
+    def product_slope(self) -> float:
+        x = np.log(self.budgets) - np.log(self.budgets).mean()
+        return float(x @ np.log(self.products) / (x @ x))
+
+    @property
     def a(self) -> np.ndarray:
+        """Draws of a in N* ∝ C^a."""
         return self.draws("a")
 
+    @property
+    def b(self) -> np.ndarray:
+        """Draws of b in D* ∝ C^b: 1 - a under C = 6ND."""
+        return self.product_slope - self.a
+
     def table(self, interval: float = 0.9) -> pd.DataFrame:
-        """Per budget: N* and D* = C / (6 N*), medians and intervals."""
-        params = self.params_opt
-        tokens = self.budgets / (6.0 * params)
+        """Per budget: N*, D* and D*/N*, medians and intervals."""
+        params, tokens = self.params_opt, self.tokens_opt
         columns = {"flops": self.budgets}
-        for name, values in (("params_opt", params), ("tokens_opt", tokens)):
-            median, lower, upper = _quantiles(values, interval)
+        for name, values in (("params_opt", params), ("tokens_opt", tokens), ("ratio_opt", tokens / params)):
+            median, lower, upper = _quantiles(values, _interval(interval))
             columns.update({f"{name}_median": median, f"{name}_lower": lower, f"{name}_upper": upper})
         return pd.DataFrame(columns)
 
     def exponents(self, interval: float = 0.9) -> dict[str, float]:
-        """a in N* ∝ C^a and b = 1 - a in D* ∝ C^b."""
+        """a in N* ∝ C^a and b in D* ∝ C^b (b = 1 - a under C = 6ND), medians and intervals;
+        tau, the scatter of the budgets' optima about the power law in ln N."""
         out = {}
-        for name, values in (("a", self.a), ("b", 1.0 - self.a)):
-            median, lower, upper = _quantiles(values, interval)
+        for name, values in (("a", self.a), ("b", self.b), ("tau", self.draws("tau"))):
+            median, lower, upper = _quantiles(values, _interval(interval))
             out.update({f"{name}_median": float(median), f"{name}_lower": float(lower), f"{name}_upper": float(upper)})
         return out
 
@@ -117,24 +145,36 @@ def _column(runs: pd.DataFrame, name: str, argument: str) -> np.ndarray:
 
 
 def isoflop(
-    runs: pd.DataFrame | str,
-    *,
+    runs: pd.DataFrame | str | Path,
     budget: str = "flops_budget",
     params: str = "params",
+    tokens: str | None = "tokens",
     loss: str = "loss",
+    *,
     draws: int = 1000,
     tune: int = 1000,
     chains: int = 4,
     seed: int = 0,
+    warn: bool = True,
 ) -> IsoflopResult:
     """Fit every budget's valley in ln N and the power law N* ∝ C^a through their optima, jointly.
 
-    ``runs`` has one row per run with its budget, parameter count and loss (column names
-    given by ``budget``, ``params``, ``loss``); each budget needs three runs or more.
-    """
-    import nutpie
+    ``runs`` (a DataFrame or CSV path) has one row per run with its compute budget, parameter
+    count and loss, in the columns named by ``budget``, ``params``, ``loss``; each budget needs
+    three runs or more. The ``tokens`` column, if present (``None`` to ignore it), gives each
+    budget's N x D for D* = N x D / N*; without it D* = C / (6 N*). Sampled with nutpie;
+    ``warn`` reports sampler problems as warnings.
 
-    frame = pd.read_csv(runs) if isinstance(runs, str) else runs.reset_index(drop=True)
+    Examples
+    --------
+    >>> result = isoflop("runs.csv", budget="budget_flops")  # doctest: +SKIP
+    >>> result.exponents(0.9)["a_median"], result.table()  # doctest: +SKIP
+    """
+    if isinstance(runs, str | Path):
+        if not Path(runs).is_file():
+            raise BayescaleInputError(f"runs file not found: {runs}")
+        runs = pd.read_csv(runs)
+    frame = runs.reset_index(drop=True)
     budget_values = _column(frame, budget, "budget")
     log_params = np.log(_column(frame, params, "params"))
     loss_values = _column(frame, loss, "loss")
@@ -148,8 +188,12 @@ def isoflop(
             f"budgets {', '.join(f'{b:.3g}' for b in small)} have fewer than {MIN_RUNS_PER_BUDGET} runs: "
             "a valley needs three"
         )
+    if tokens is not None and (tokens in frame.columns or tokens != "tokens"):
+        log_product = log_params + np.log(_column(frame, tokens, "tokens"))
+        products = np.exp(np.bincount(index, weights=log_product) / counts)  # geometric mean per budget
+    else:
+        products = budgets / 6.0
     model = isoflop_model(index, budgets, log_params, loss_values)
-    compiled = nutpie.compile_pymc_model(model)
-    tree = nutpie.sample(compiled, draws=draws, tune=tune, chains=chains, seed=seed, adaptation="low_rank",
-                         target_accept=0.9, progress_bar=False)  # fmt: skip
-    return IsoflopResult(budgets, tree)
+    tree = run_nutpie(compile_nutpie(model), SamplerSettings(draws, tune, chains, seed))
+    diagnostics = check(tree, ["log_params_ref", "a", "tau"], warn=warn)
+    return IsoflopResult(budgets, products, tree, diagnostics)

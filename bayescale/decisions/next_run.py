@@ -2,12 +2,13 @@
 
 For a candidate run, outcomes are simulated from the current posterior predictive; each
 simulated outcome reweights the posterior draws by its likelihood (importance sampling, the
-fit's own noise model), and the target's predictive interval is recomputed under those
-weights. Averaged over outcomes this is the expected interval width after training the run:
+fit's own noise model), and the target's interval is recomputed under those weights.
+Averaged over outcomes this is the expected interval width after training the run:
 preposterior analysis without refitting.
 
-The interval is the law's credible interval at the target (its epistemic part): a run can
-shrink it, while the scatter of a single new run around the law stays whatever it is.
+By default the interval is the law's credible interval at the target (its epistemic part):
+a run can shrink it, while the scatter of a single new run around the law stays whatever it
+is; ``predictive=True`` ranks by the interval for a new run at the target instead.
 Every candidate sees the same simulation draws (common random numbers), so differences
 between candidates are not Monte Carlo noise.
 """
@@ -47,7 +48,7 @@ def expected_width(fit: Fit, candidate: Mapping[str, float], target_draws: np.nd
     points = {n: np.atleast_1d(float(candidate[n])) for n in fit.law.input_names}
     mean = fit.mean_draws(output, **points)[:, 0]
     sigma = fit.draws([fit.law.noise_name(output)])[fit.law.noise_name(output)]
-    sims = rng.choice(len(mean), size=n_sim, replace=False)
+    sims = rng.choice(len(mean), size=n_sim, replace=n_sim > len(mean))
     outcomes = predictive_draws(fit.law.outputs[output], fit.spec.noise, mean[sims, None], sigma[sims], rng)[:, 0]
     loglik = pointwise_log_likelihood(fit.law.outputs[output], fit.spec.noise, mean[:, None], sigma, outcomes).T
     weights = np.exp(loglik - loglik.max(axis=1, keepdims=True))
@@ -59,37 +60,51 @@ def next_run(
     fit: Fit,
     target: Mapping[str, float],
     candidates: pd.DataFrame,
-    *,
     budget: float | None = None,
+    *,
     cost: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
     interval: float = 0.9,
+    predictive: bool = False,
     n_sim: int = 200,
     seed: int = 0,
 ) -> pd.DataFrame:
-    """Rank affordable candidate runs by the expected width of the law's interval at the target.
+    """Rank affordable candidate runs by the expected width of the interval at the target.
 
-    ``candidates`` has one row per possible run (law input names or the fit's column names);
-    ``cost(N, D)`` defaults to 6 N D for laws of params and tokens, and candidates above
-    ``budget`` are dropped. Returns the affordable candidates sorted best first, with
-    ``cost``, ``expected_width``, ``current_width``, ``expected_shrinkage`` (fraction of the
-    current width removed) and ``effective_draws`` (median importance-sampling ESS: small
-    values mean the run would move the posterior far and the estimate is rough).
+    ``target`` is one point (``{"params": 7e10, "tokens": 1.4e12}``); ``candidates`` has one
+    row per possible run (law input names or the fit's column names). For laws of params and
+    tokens, ``cost(N, D)`` defaults to 6 N D and candidates costing more than ``budget`` are
+    dropped. The interval is the law's credible interval at the target, or with
+    ``predictive=True`` the interval for a new run there (the law's plus the fit's noise).
+
+    Returns the affordable candidates sorted best first, with ``cost``, ``expected_width``,
+    ``current_width``, ``expected_shrinkage`` (fraction of the current width removed) and
+    ``effective_draws`` (median importance-sampling ESS: small values mean the run would
+    move the posterior far and the estimate is rough).
     """
     if n_sim < 10:
         raise BayescaleInputError(f"n_sim={n_sim} is too few simulated outcomes; use 100 or more")
+    if not 0 < interval < 1:
+        raise BayescaleInputError(f"interval={interval} must be between 0 and 1, e.g. 0.9")
+    if budget is not None and not budget > 0:
+        raise BayescaleInputError(f"budget={budget} must be a positive number of FLOPs")
     target_point = prediction_points(fit.law, pd.DataFrame([dict(target)]), fit.columns)
     target_draws = fit.mean_draws(**target_point)[:, 0]
-    points = prediction_points(fit.law, candidates, fit.columns)
-    table = pd.DataFrame(points)
-    if cost is None and {"params", "tokens"} <= set(points):
-        cost = six_nd
-    table["cost"] = cost(table["params"].to_numpy(), table["tokens"].to_numpy()) if cost else np.nan
+    if predictive:
+        output = fit.output_name()
+        target_draws = fit.new_runs(output, target_draws[:, None], np.random.default_rng(seed))[:, 0]
+    table = pd.DataFrame(prediction_points(fit.law, candidates, fit.columns))
+    if {"params", "tokens"} <= set(table.columns):
+        table["cost"] = (cost or six_nd)(table["params"].to_numpy(), table["tokens"].to_numpy())
+    elif cost is not None or budget is not None:
+        raise BayescaleInputError(
+            f"law {fit.law.name!r} has no params and tokens inputs: cost= and budget= need a law of both"
+        )
+    else:
+        table["cost"] = np.nan
     if budget is not None:
-        if cost is None:
-            raise BayescaleInputError("a budget needs a cost function for this law's inputs: pass cost=")
         table = table[table["cost"] <= budget]
         if table.empty:
-            raise BayescaleInputError(f"no candidate run costs at most the budget {budget:.3g}")
+            raise BayescaleInputError(f"budget={budget:.3g}: no candidate run costs that little")
     tail = (1 - interval) / 2
     current = float(np.diff(np.quantile(target_draws, [tail, 1 - tail]))[0])
     results = [expected_width(fit, row, target_draws, n_sim, interval, seed) for _, row in table.iterrows()]

@@ -10,37 +10,13 @@ import pandas as pd
 from bayescale.errors import BayescaleInputError
 from bayescale.fit import Fit
 
-from .allocation import LossSurface, _quantiles
-from .search import bisect_decreasing
-from .target import optimal_loss
-
-LOG_FLOPS_RANGE = (np.log(1e10), np.log(1e40))
+from .allocation import LossSurface, _budgets, _quantiles
+from .target import flops_to_reach, policy_loss
 
 
-def _loss_curve(surface: LossSurface, budgets: np.ndarray, ratio: float | None, n: int) -> np.ndarray:
-    """Loss per draw (first n) and budget: at the compute-optimal allocation or at a fixed ratio."""
-    out = np.empty((surface.n_draws, len(budgets)))
-    for j, flops in enumerate(budgets):
-        log_flops = np.full(surface.n_draws, np.log(flops))
-        if ratio is None:
-            out[:, j] = optimal_loss(surface, log_flops)[0]
-        else:
-            params = np.sqrt(flops / (6.0 * ratio))
-            out[:, j] = surface.loss(np.full(surface.n_draws, params), np.full(surface.n_draws, ratio * params))
-    return out[:n]
-
-
-def _equal_loss_flops(surface: LossSurface, target: np.ndarray, ratio: float | None) -> np.ndarray:
-    """Compute at which each draw of ``surface`` reaches its own ``target`` loss (NaN if never)."""
-
-    def loss_at(log_flops):
-        if ratio is None:
-            return optimal_loss(surface, log_flops)[0]
-        params = np.sqrt(np.exp(log_flops) / (6.0 * ratio))
-        return surface.loss(params, ratio * params)
-
-    lo, hi = np.full(surface.n_draws, LOG_FLOPS_RANGE[0]), np.full(surface.n_draws, LOG_FLOPS_RANGE[1])
-    return np.exp(bisect_decreasing(loss_at, target, lo, hi, iters=50))
+def _loss_curve(surface: LossSurface, budgets: np.ndarray, ratio: float | None) -> np.ndarray:
+    """Loss per draw and budget: at the compute-optimal allocation or at a fixed ratio."""
+    return np.column_stack([policy_loss(surface, np.full(surface.n_draws, np.log(c)), ratio) for c in budgets])
 
 
 @dataclass
@@ -112,30 +88,30 @@ def _crossovers(budgets: np.ndarray, diff: np.ndarray) -> np.ndarray:
 
 
 def compare_recipes(
-    fit_a: Fit, fit_b: Fit, flops, *, ratio: float | None = None, names: tuple[str, str] = ("a", "b")
+    fit_a: Fit, fit_b: Fit, flops, ratio: float | None = None, *, names: tuple[str, str] = ("a", "b")
 ) -> RecipeComparison:
     """Compare two fits of the same law over compute budgets ``flops``.
 
     At each budget (compute-optimal allocation per draw, or ``ratio`` tokens per parameter):
     P(A's loss < B's), the loss difference, and the compute multiplier B needs to match A's
-    loss. Posterior draws of the two fits are independent and paired by index.
+    loss; across budgets, the crossover compute where the better recipe changes. The two
+    posteriors are independent: the longer one is thinned to the shorter's count (evenly
+    spaced draws) and the draws are paired by index.
     """
     if fit_a.law.name != fit_b.law.name:
         raise BayescaleInputError(
             f"recipes must be fits of the same law, not {fit_a.law.name!r} and {fit_b.law.name!r}"
         )
-    budgets = np.sort(np.atleast_1d(np.asarray(flops, dtype=float)))
-    if np.any(budgets <= 0):
-        raise BayescaleInputError("flops must be positive")
-    surface_a, surface_b = LossSurface(fit_a), LossSurface(fit_b)
-    n = min(surface_a.n_draws, surface_b.n_draws)
-    loss_a = _loss_curve(surface_a, budgets, ratio, n)
-    loss_b = _loss_curve(surface_b, budgets, ratio, n)
+    if ratio is not None and not ratio > 0:
+        raise BayescaleInputError(f"ratio={ratio} must be a positive number of tokens per parameter")
+    budgets = np.unique(_budgets(flops))
+    n = min(fit_a.diagnostics.draws, fit_b.diagnostics.draws)
+    surface_a, surface_b = LossSurface(fit_a, draws=n), LossSurface(fit_b, draws=n)
+    loss_a = _loss_curve(surface_a, budgets, ratio)
+    loss_b = _loss_curve(surface_b, budgets, ratio)
     # "B needs k times the compute to match A": NaN where B's law never reaches A's loss.
-    multiplier = np.empty_like(loss_a)
-    for j, flops_j in enumerate(budgets):
-        target = np.full(surface_b.n_draws, np.nan)
-        target[:n] = loss_a[:, j]
-        multiplier[:, j] = _equal_loss_flops(surface_b, np.nan_to_num(target, nan=np.inf), ratio)[:n] / flops_j
+    multiplier = np.column_stack(
+        [flops_to_reach(surface_b, loss_a[:, j], ratio) / flops_j for j, flops_j in enumerate(budgets)]
+    )
     crossover = _crossovers(budgets, loss_a - loss_b) if len(budgets) > 1 else np.full(n, np.nan)
     return RecipeComparison(budgets, loss_a, loss_b, multiplier, crossover, names)

@@ -36,3 +36,18 @@ def bisect_decreasing(f: Callable[[np.ndarray], np.ndarray], target, lo, hi, ite
         above = f(mid) > target
         lo, hi = np.where(above, mid, lo), np.where(above, hi, mid)
     return np.where(bracketed, (lo + hi) / 2, np.nan)
+
+
+def grid_minimum(
+    f: Callable[[np.ndarray], np.ndarray], lo: np.ndarray, hi: np.ndarray, points: int = 48, iters: int = 40
+) -> tuple[np.ndarray, np.ndarray]:
+    """Minimize ``f`` elementwise on [lo, hi]: the best of ``points`` grid values, then a
+    golden-section search between its neighbours. ``f`` takes arrays of shape (n,) and
+    (n, points). Returns the argmin and whether it lies at an end of the range."""
+    lo, hi = np.asarray(lo, dtype=float), np.asarray(hi, dtype=float)
+    grid = lo[:, None] + (hi - lo)[:, None] * np.linspace(0.0, 1.0, points)[None, :]
+    values = f(grid)
+    best = np.argmin(np.where(np.isnan(values), np.inf, values), axis=1)
+    rows = np.arange(len(lo))
+    left, right = grid[rows, np.maximum(best - 1, 0)], grid[rows, np.minimum(best + 1, points - 1)]
+    return golden_minimum(f, left, right, iters=iters), (best == 0) | (best == points - 1)
