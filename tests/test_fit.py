@@ -1,6 +1,10 @@
 """Fitting, prediction, save/load and diagnostics on simulated runs."""
 
+import ast
 import json
+import os
+import subprocess
+import sys
 import warnings
 
 import numpy as np
@@ -34,6 +38,31 @@ def test_same_seed_same_draws(simulated_runs):
     c = bs.fit("chinchilla", simulated_runs, draws=100, tune=100, chains=2, seed=8, warn=False)
     xr.testing.assert_equal(a.posterior, b.posterior)
     assert not np.array_equal(a.posterior["alpha"].values, c.posterior["alpha"].values)
+
+
+FRESH_PROCESS_FIT = """
+import sys
+import pandas as pd
+import bayescale as bs
+runs = pd.read_csv(sys.argv[1])
+fit = bs.fit("chinchilla", runs, draws=100, tune=100, chains=2, seed=7, warn=False)
+print(repr(fit.posterior["alpha"].values[:, -5:].tolist()))
+"""
+
+
+def test_same_seed_same_draws_on_a_machine_that_never_compiled_the_model(simulated_runs, tmp_path):
+    # The first process compiles everything afresh into an empty PyTensor cache; the second
+    # loads the same functions from that disk cache. Both must give the same draws.
+    simulated_runs.to_csv(tmp_path / "runs.csv", index=False)
+    env = {**os.environ, "PYTENSOR_FLAGS": f"base_compiledir={tmp_path / 'pytensor'}"}
+    fresh, cached = (
+        subprocess.run(
+            [sys.executable, "-c", FRESH_PROCESS_FIT, str(tmp_path / "runs.csv")],
+            env=env, capture_output=True, text=True, check=True,
+        ).stdout.strip().splitlines()[-1]
+        for _ in range(2)
+    )  # fmt: skip
+    np.testing.assert_array_equal(np.array(ast.literal_eval(fresh)), np.array(ast.literal_eval(cached)))
 
 
 def test_refit_on_new_data_reuses_the_compiled_model(quick_fit):
