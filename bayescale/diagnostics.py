@@ -5,6 +5,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import arviz_stats
 import xarray as xr
@@ -13,6 +14,7 @@ from bayescale.errors import SamplingWarning
 
 MAX_RHAT = 1.01
 MIN_ESS = 400
+PACKAGE_DIR = str(Path(__file__).resolve().parent)  # warnings point at the caller's line, not ours
 
 
 @dataclass(frozen=True)
@@ -91,5 +93,5 @@ def check(tree: xr.DataTree, names: Sequence[str], warn: bool = True) -> Diagnos
     diag.problems.extend(_problems(diag))
     if warn:
         for problem in diag.problems:
-            warnings.warn(problem, SamplingWarning, stacklevel=3)
+            warnings.warn(problem, SamplingWarning, skip_file_prefixes=(PACKAGE_DIR,))
     return diag

@@ -9,7 +9,16 @@ import numpy as np
 import pandas as pd
 import typer
 
-from bayescale.cli.common import app, err, frame_table, out, parse_pairs, print_json, user_errors
+from bayescale.cli.common import (
+    app,
+    err,
+    frame_table,
+    out,
+    parse_pairs,
+    print_diagnostics,
+    print_json,
+    user_errors,
+)
 from bayescale.decisions import compare_recipes, isoflop, next_run, optimal
 from bayescale.errors import BayescaleInputError
 from bayescale.fit import load_fit
@@ -90,8 +99,7 @@ def isoflop_command(
             f"D* ∝ C^b: b = {exponents['b_median']:.3f} ({exponents['b_lower']:.3f} to {exponents['b_upper']:.3f})",
             highlight=False,
         )
-    style = "green" if result.diagnostics.ok else "yellow"
-    err.print(f"[{style}]{result.diagnostics.report()}[/]", highlight=False)
+    print_diagnostics(result.diagnostics)
 
 
 @app.command()

@@ -14,6 +14,7 @@ from pymc_extras.prior import Prior, UnsupportedDistributionError
 from rich.console import Console
 from rich.table import Table
 
+from bayescale.diagnostics import Diagnostics
 from bayescale.errors import BayescaleInputError
 from bayescale.fit import Fit
 
@@ -93,9 +94,11 @@ def print_json(document) -> None:
     typer.echo(json.dumps(document, indent=2))
 
 
-def print_diagnostics(result: Fit) -> None:
-    style = "green" if result.diagnostics.ok else "yellow"
-    err.print(f"[{style}]{result.diagnostics.report()}[/]", highlight=False)
+def print_diagnostics(result: Fit | Diagnostics) -> None:
+    """The sampler's health in plain words, on stderr: green when fine, yellow otherwise."""
+    diagnostics = result if isinstance(result, Diagnostics) else result.diagnostics
+    style = "green" if diagnostics.ok else "yellow"
+    err.print(f"[{style}]{diagnostics.report()}[/]", highlight=False)
 
 
 def summary_table(result: Fit, interval: float) -> Table:
