@@ -49,17 +49,23 @@ class SamplerSettings:
             raise BayescaleInputError(f"target_accept={self.target_accept} must be in [0.5, 1), e.g. 0.9")
 
 
-def compile_nutpie(model):
-    """Compile a PyMC model for nutpie, with Numba's fastmath off.
+def exact_math():
+    """PyTensor compilation with Numba's fastmath off.
 
     With fastmath, a function compiled afresh and the same function loaded from PyTensor's
     disk cache round differently, so one seed gave different draws on a new machine than on
     one that had compiled the model before. Without it both agree, at no measured cost in speed.
     """
-    import nutpie
     import pytensor
 
-    with warnings.catch_warnings(), pytensor.config.change_flags(numba__fastmath=False):
+    return pytensor.config.change_flags(numba__fastmath=False)
+
+
+def compile_nutpie(model):
+    """Compile a PyMC model for nutpie (fastmath off, see :func:`exact_math`)."""
+    import nutpie
+
+    with warnings.catch_warnings(), exact_math():
         warnings.simplefilter("ignore", UserWarning)
         return nutpie.compile_pymc_model(model)
 
@@ -113,7 +119,7 @@ def _sample_nutpie(spec: ModelSpec, data: Mapping[str, np.ndarray], settings: Sa
 def _sample_pymc(spec: ModelSpec, data: Mapping[str, np.ndarray], settings: SamplerSettings) -> xr.DataTree:
     import pymc as pm
 
-    with build_model(spec, data):
+    with build_model(spec, data), exact_math():
         tree = pm.sample(
             draws=settings.draws,
             tune=settings.tune,
