@@ -130,3 +130,53 @@ def test_law_of_several_equations_fits_each_output_with_its_own_noise():
     assert result.mean_draws("batch_size", params=[7e10], tokens=[1.4e12]).shape == (1000, 1)
     with pytest.raises(BayescaleInputError, match="several outputs"):
         result.mean_draws(params=[7e10], tokens=[1.4e12])
+
+
+ACCURACY_LAW = textwrap.dedent(
+    '''
+    """A user's law with a probability output: benchmark accuracy against model size."""
+    import numpy as np
+    from pymc_extras.prior import Prior
+    from bayescale import Input, Law, Output, Param
+
+    def accuracy(params, err_1b, gamma):
+        return 1 - err_1b * params**-gamma
+
+    law = Law(
+        accuracy,
+        name="my_accuracy_law",
+        formula="acc = 1 - e N^-gamma",
+        citation="my notes (2026)",
+        inputs={"params": Input("N", "parameters", scale=1e9)},
+        output=Output("accuracy", "acc", "fraction correct", kind="probability"),
+        params={
+            "err_1b": Param(Prior("Beta", alpha=2.0, beta=2.0), "error rate of a 1B model, anywhere in (0, 1)"),
+            "gamma": Param(Prior("LogNormal", mu=np.log(0.2), sigma=0.6), "error exponents ~0.05-0.5"),
+        },
+    )
+    '''
+)
+
+
+def test_user_law_with_an_accuracy_output_fits_like_a_builtin(tmp_path):
+    path = tmp_path / "accuracy_law.py"
+    path.write_text(ACCURACY_LAW)
+    rng = np.random.default_rng(4)
+    params = np.geomspace(1e8, 3e10, 24)
+    truth = 1 - 0.45 * (params / 1e9) ** -0.25
+    logit = np.log(truth / (1 - truth)) + 0.05 * rng.standard_normal(len(params))
+    runs = pd.DataFrame({"n_params": params, "acc": 1 / (1 + np.exp(-logit))})
+    result = bs.fit(
+        str(path), runs, columns={"params": "n_params", "accuracy": "acc"}, draws=400, tune=400, chains=2, seed=2,
+        warn=False,
+    )  # fmt: skip
+    assert result.law.outputs["accuracy"].kind == "probability"
+    table = result.summary(interval=0.94)
+    for name, value in {"err_1b": 0.45, "gamma": 0.25}.items():
+        assert table.loc[name, "lower"] < value < table.loc[name, "upper"], (name, table.loc[name])
+    # Far beyond the runs, where accuracy nears 1 and noise on the raw scale would cross it,
+    # the logit-scale likelihood keeps every new run inside (0, 1).
+    predicted = result.predict(params=np.geomspace(1e8, 1e15, 50))
+    assert ((predicted["predictive_lower"] > 0) & (predicted["predictive_upper"] < 1)).all()
+    loaded = bs.load_fit(result.save(tmp_path / "accuracy.nc"))
+    pd.testing.assert_frame_equal(loaded.predict(params=1e11), result.predict(params=1e11))
