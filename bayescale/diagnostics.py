@@ -5,16 +5,14 @@ from __future__ import annotations
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import arviz_stats
 import xarray as xr
 
-from bayescale.errors import SamplingWarning
+from bayescale.errors import PACKAGE_DIR, SamplingWarning
 
 MAX_RHAT = 1.01
 MIN_ESS = 400
-PACKAGE_DIR = str(Path(__file__).resolve().parent)  # warnings point at the caller's line, not ours
 
 
 @dataclass(frozen=True)

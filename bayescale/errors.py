@@ -1,5 +1,9 @@
 """Exceptions and warnings that speak to the user."""
 
+from pathlib import Path
+
+PACKAGE_DIR = str(Path(__file__).resolve().parent)  # warnings point at the caller's line, not ours
+
 
 class BayescaleInputError(ValueError):
     """Bad input from the user: a file, a column, a value, an argument.

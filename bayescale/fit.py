@@ -18,9 +18,9 @@ from pymc_extras.prior import Prior
 from bayescale import __version__
 from bayescale.catalog import get_law
 from bayescale.diagnostics import Diagnostics, check
-from bayescale.errors import BayescaleInputError
+from bayescale.errors import PACKAGE_DIR, BayescaleInputError
 from bayescale.law import Law
-from bayescale.likelihood import Noise
+from bayescale.likelihood import OUTPUT_SCALES, Noise
 from bayescale.model import RUN_DIM, ModelSpec, build_model, model_data, resolve_scales
 from bayescale.points import prediction_points
 from bayescale.predict import law_mean, pointwise_log_likelihood, predictive_draws
@@ -131,6 +131,8 @@ class Fit:
         rng = np.random.default_rng(seed)
         scaled = {n: v / self.scales[n] for n, v in points.items()}
         means = law_mean(self.law, self.draws(self.law.param_names), scaled)
+        for output, mean in means.items():
+            _warn_outside_range(self.law, output, mean, points)
         new_runs = {output: self.new_runs(output, mean, rng) for output, mean in means.items()}
         return prediction_table(points, means, new_runs, interval)
 
@@ -189,6 +191,23 @@ class Fit:
         path = Path(path)
         self.tree.to_netcdf(path, engine="h5netcdf")
         return path
+
+
+def _warn_outside_range(law: Law, output: str, mean: np.ndarray, points: Mapping[str, np.ndarray]) -> None:
+    """Warn where the law's mean leaves its output's range (e.g. an accuracy above 1): the
+    law is not defined there, so its predictions mean nothing."""
+    scale = OUTPUT_SCALES[law.outputs[output].kind]
+    bad = ~np.all(scale.valid(mean), axis=0)
+    if bad.any():
+        first = int(np.argmax(bad))
+        where = ", ".join(f"{n}={v[first]:.3g}" for n, v in points.items())
+        warnings.warn(
+            f"the law's {output} is not {scale.valid_words} for some posterior draws at {int(bad.sum())} of "
+            f"{len(bad)} points (first: {where}): the law leaves its range there, so those predictions "
+            "mean nothing; predict closer to the runs or use a law that stays in range",
+            UserWarning,
+            skip_file_prefixes=(PACKAGE_DIR,),
+        )
 
 
 def prediction_table(

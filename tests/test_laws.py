@@ -178,5 +178,9 @@ def test_user_law_with_an_accuracy_output_fits_like_a_builtin(tmp_path):
     # the logit-scale likelihood keeps every new run inside (0, 1).
     predicted = result.predict(params=np.geomspace(1e8, 1e15, 50))
     assert ((predicted["predictive_lower"] > 0) & (predicted["predictive_upper"] < 1)).all()
+    # Far below the runs this law's accuracy turns negative: predict says so instead of
+    # returning a number that means nothing.
+    with pytest.warns(UserWarning, match=r"accuracy is not strictly between 0 and 1 .* \(first: params=1e\+06\)"):
+        result.predict(params=[1e6, 1e9])
     loaded = bs.load_fit(result.save(tmp_path / "accuracy.nc"))
     pd.testing.assert_frame_equal(loaded.predict(params=1e11), result.predict(params=1e11))
