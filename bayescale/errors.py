@@ -13,5 +13,12 @@ class BayescaleInputError(ValueError):
     """
 
 
+def check_interval(interval: float) -> float:
+    """An interval's probability mass, checked to lie strictly between 0 and 1."""
+    if not 0 < interval < 1:
+        raise BayescaleInputError(f"interval={interval} must be between 0 and 1, e.g. 0.9")
+    return float(interval)
+
+
 class SamplingWarning(UserWarning):
     """The sampler finished but its draws should not be trusted as they are."""

@@ -18,7 +18,7 @@ from pymc_extras.prior import Prior
 from bayescale import __version__
 from bayescale.catalog import get_law
 from bayescale.diagnostics import Diagnostics, check
-from bayescale.errors import PACKAGE_DIR, BayescaleInputError
+from bayescale.errors import PACKAGE_DIR, BayescaleInputError, check_interval
 from bayescale.law import Law
 from bayescale.likelihood import OUTPUT_SCALES, Noise
 from bayescale.model import RUN_DIM, ModelSpec, build_model, model_data, resolve_scales
@@ -138,8 +138,7 @@ class Fit:
 
     def summary(self, interval: float = 0.94) -> pd.DataFrame:
         """Parameter table: median, equal-tailed interval, R-hat, bulk and tail ESS."""
-        if not 0 < interval < 1:
-            raise BayescaleInputError(f"interval={interval} must be between 0 and 1")
+        check_interval(interval)
         tail = (1 - interval) / 2
         derived = [n for n in self.posterior.data_vars if n not in self.spec.priors]
         rows = []
@@ -218,8 +217,7 @@ def prediction_table(
 ) -> pd.DataFrame:
     """Tidy predictions from draws (rows) at points (columns): the law's median and
     interval, and the interval for a new run; an ``output`` column for several outputs."""
-    if not 0 < interval < 1:
-        raise BayescaleInputError(f"interval={interval} must be between 0 and 1, e.g. 0.9")
+    check_interval(interval)
     tail = (1 - interval) / 2
     frames = []
     for output, mean in means.items():

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from bayescale.errors import BayescaleInputError
+from bayescale.errors import BayescaleInputError, check_interval
 from bayescale.fit import Fit
 from bayescale.predict import law_mean_paired
 
@@ -94,7 +94,7 @@ class Allocation:
 
     def table(self, interval: float | None = None) -> pd.DataFrame:
         """Per budget: median and interval of N*, D*, D*/N* and the loss at the optimum."""
-        interval = _interval(self.interval if interval is None else interval)
+        interval = check_interval(self.interval if interval is None else interval)
         columns: dict[str, np.ndarray] = {"flops": self.flops}
         for name, values in (
             ("params", self.params),
@@ -108,18 +108,12 @@ class Allocation:
 
     def exponents(self, interval: float | None = None) -> dict[str, float]:
         """Median and interval of a and b in N* ∝ C^a, D* ∝ C^b."""
-        interval = _interval(self.interval if interval is None else interval)
+        interval = check_interval(self.interval if interval is None else interval)
         out = {}
         for name, values in (("a", self.a), ("b", self.b)):
             median, lower, upper = _quantiles(values, interval)
             out.update({f"{name}_median": float(median), f"{name}_lower": float(lower), f"{name}_upper": float(upper)})
         return out
-
-
-def _interval(interval: float) -> float:
-    if not 0 < interval < 1:
-        raise BayescaleInputError(f"interval={interval} must be between 0 and 1, e.g. 0.9")
-    return float(interval)
 
 
 def _budgets(flops) -> np.ndarray:
@@ -200,7 +194,7 @@ def optimal(
     >>> allocation.exponents()["a_median"]  # doctest: +SKIP
     """
     budgets = _budgets(flops)
-    interval = _interval(interval)
+    interval = check_interval(interval)
     if method not in ("auto", "closed", "numerical"):
         raise BayescaleInputError(f"method={method!r}: use 'auto', 'closed' or 'numerical'")
     if cost is not None and not callable(cost):

@@ -32,10 +32,10 @@ import pymc as pm
 import xarray as xr
 
 from bayescale.diagnostics import Diagnostics, check
-from bayescale.errors import BayescaleInputError
+from bayescale.errors import BayescaleInputError, check_interval
 from bayescale.sampling import SamplerSettings, compile_nutpie, run_nutpie
 
-from .allocation import _interval, _quantiles
+from .allocation import _quantiles
 
 MIN_RUNS_PER_BUDGET = 3
 
@@ -118,7 +118,7 @@ class IsoflopResult:
         params, tokens = self.params_opt, self.tokens_opt
         columns = {"flops": self.budgets}
         for name, values in (("params_opt", params), ("tokens_opt", tokens), ("ratio_opt", tokens / params)):
-            median, lower, upper = _quantiles(values, _interval(interval))
+            median, lower, upper = _quantiles(values, check_interval(interval))
             columns.update({f"{name}_median": median, f"{name}_lower": lower, f"{name}_upper": upper})
         return pd.DataFrame(columns)
 
@@ -127,7 +127,7 @@ class IsoflopResult:
         tau, the scatter of the budgets' optima about the power law in ln N."""
         out = {}
         for name, values in (("a", self.a), ("b", self.b), ("tau", self.draws("tau"))):
-            median, lower, upper = _quantiles(values, _interval(interval))
+            median, lower, upper = _quantiles(values, check_interval(interval))
             out.update({f"{name}_median": float(median), f"{name}_lower": float(lower), f"{name}_upper": float(upper)})
         return out
 

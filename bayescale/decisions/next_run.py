@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping
 import numpy as np
 import pandas as pd
 
-from bayescale.errors import BayescaleInputError
+from bayescale.errors import BayescaleInputError, check_interval
 from bayescale.fit import Fit
 from bayescale.points import prediction_points
 from bayescale.predict import pointwise_log_likelihood, predictive_draws
@@ -83,8 +83,7 @@ def next_run(
     """
     if n_sim < 10:
         raise BayescaleInputError(f"n_sim={n_sim} is too few simulated outcomes; use 100 or more")
-    if not 0 < interval < 1:
-        raise BayescaleInputError(f"interval={interval} must be between 0 and 1, e.g. 0.9")
+    check_interval(interval)
     if budget is not None and not budget > 0:
         raise BayescaleInputError(f"budget={budget} must be a positive number of FLOPs")
     target_point = prediction_points(fit.law, pd.DataFrame([dict(target)]), fit.columns)
