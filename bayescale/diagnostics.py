@@ -44,7 +44,17 @@ def _per_param(tree: xr.DataTree, names: Sequence[str], **kwargs) -> dict[str, f
     fn = arviz_stats.rhat if kwargs.pop("rhat", False) else arviz_stats.ess
     ds = fn(tree, var_names=list(names), **kwargs)
     ds = ds.to_dataset() if isinstance(ds, xr.DataTree) else ds
-    return {n: float(ds[n]) for n in names}
+    out = {}
+    for name in names:
+        values = ds[name]
+        if values.ndim == 0:
+            out[name] = float(values)
+        else:  # one value per group or series: label each, e.g. E[c4]
+            dim = values.dims[0]
+            out.update(
+                {f"{name}[{label}]": float(v) for label, v in zip(values[dim].values, values.values, strict=True)}
+            )
+    return out
 
 
 def _problems(d: Diagnostics) -> list[str]:

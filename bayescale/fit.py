@@ -8,26 +8,33 @@ import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 import pandas as pd
 import pymc as pm
 import xarray as xr
-from pymc_extras.prior import Prior
 
 from bayescale import __version__
 from bayescale.catalog import get_law
 from bayescale.diagnostics import Diagnostics, check
+from bayescale.discrepancy import GROWTH_PRIOR_SCALE, growth_draws
 from bayescale.errors import PACKAGE_DIR, BayescaleInputError, check_interval
+from bayescale.extrapolation import leave_future_out
 from bayescale.law import Law
 from bayescale.likelihood import OUTPUT_SCALES, Noise
-from bayescale.model import RUN_DIM, ModelSpec, build_model, model_data, resolve_scales
+from bayescale.model import GROUP_DIM, RUN_DIM, SERIES_DIM, ModelSpec, build_model, model_data, resolve_scales
+from bayescale.observation import observation_groups
 from bayescale.points import prediction_points
-from bayescale.predict import law_mean, pointwise_log_likelihood, predictive_draws
+from bayescale.predictive import GROWTH, Posterior, predictive_dataset, uncertainty_parts
+from bayescale.priors import Prior
 from bayescale.runs import Runs, load_runs
 from bayescale.sampling import SamplerSettings, sample_posterior
 
 META = "bayescale"
+Uncertainty = Literal["calibrated", "iid"]
+UNCERTAINTIES = ("calibrated", "iid")
+LABEL_VARIABLES = {"groups": "group_label", "series": "series_label"}
 
 
 @dataclass
@@ -35,9 +42,10 @@ class Fit:
     """A fitted law: the ArviZ ``DataTree`` plus what is needed to use it.
 
     The tree has the groups ``posterior``, ``sample_stats``, ``log_likelihood``,
-    ``observed_data`` and ``constant_data`` (inputs in raw units, dim ``run``); any ArviZ
-    function accepts it. Everything else (law, priors, column mapping, input scales,
-    sampler settings) is recorded in ``tree.attrs["bayescale"]``.
+    ``posterior_predictive``, ``observed_data`` and ``constant_data`` (inputs in raw units,
+    dim ``run``); any ArviZ function accepts it. Everything else (law, priors, column
+    mapping, input scales, sampler settings, groups and series) is recorded in
+    ``tree.attrs["bayescale"]``.
     """
 
     tree: xr.DataTree
@@ -55,30 +63,72 @@ class Fit:
     def posterior(self) -> xr.Dataset:
         return self.tree["posterior"].to_dataset()
 
+    @property
+    def structure(self) -> dict[str, str]:
+        """The columns naming each run's group and series, where the fit has them."""
+        return dict(json.loads(self.tree.attrs[META]).get("structure", {}))
+
+    @property
+    def groups(self) -> tuple[str, ...]:
+        """The fit's groups (empty without varying parameters)."""
+        post = self.posterior
+        return tuple(str(g) for g in post[GROUP_DIM].values) if GROUP_DIM in post.dims else ()
+
     def __repr__(self) -> str:
         n_runs = self.tree["observed_data"].sizes[RUN_DIM]
-        return f"<Fit {self.law.name}: {n_runs} runs, {self.diagnostics.draws} draws; {self.law.formula}>"
+        grouped = f", {len(self.groups)} groups" if self.groups else ""
+        return f"<Fit {self.law.name}: {n_runs} runs{grouped}, {self.diagnostics.draws} draws; {self.law.formula}>"
 
     # -- data ----------------------------------------------------------------------------
 
     def runs(self) -> pd.DataFrame:
-        """The fitted runs, with the law's variable names as columns."""
-        data = {n: self.tree["constant_data"][n].values for n in self.law.input_names}
+        """The fitted runs, with the law's variable names as columns (and group and series labels)."""
+        const = self.tree["constant_data"]
+        data = {n: const[n].values for n in self.law.input_names}
         data.update({o: self.tree["observed_data"][o].values for o in self.law.outputs})
+        for kind, variable in LABEL_VARIABLES.items():
+            if variable in const:
+                data[self.structure[kind]] = const[variable].values.astype(str)
         return pd.DataFrame(data)
+
+    def fitted_runs(self) -> Runs:
+        """The fitted runs as validated :class:`Runs`, with the fit's groups and series."""
+        frame = self.runs()
+        names = [*self.law.input_names, *self.law.outputs]
+        labels = {kind: self._label_names(kind) for kind in self.structure}
+        return Runs(frame, {n: n for n in names}, self.law.name, self.structure, labels)
+
+    def _label_names(self, kind: str) -> tuple[str, ...]:
+        dim = GROUP_DIM if kind == "groups" else SERIES_DIM
+        post = self.posterior
+        if dim in post.dims:
+            return tuple(str(v) for v in post[dim].values)
+        return tuple(sorted(set(self.tree["constant_data"][LABEL_VARIABLES[kind]].values.astype(str))))
 
     @property
     def model(self) -> pm.Model:
         """The PyMC model of this fit, rebuilt from its spec and data, for inspection."""
-        runs = Runs(self.runs(), {n: n for n in [*self.law.input_names, *self.law.outputs]}, self.law.name)
-        return build_model(self.spec, model_data(self.law, runs, self.scales))
+        return build_model(self.spec, model_data(self.spec, self.fitted_runs(), self.scales))
 
     # -- draws ---------------------------------------------------------------------------
 
     def draws(self, names: list[str] | None = None) -> dict[str, np.ndarray]:
-        """Posterior draws (chains stacked) of law parameters and noise scales."""
+        """Posterior draws (chains stacked) of law parameters and noise scales; a varying
+        parameter's draws are (draws, groups)."""
         names = names or [*self.law.param_names, *self.law.noise_names]
-        return {n: self.posterior[n].values.reshape(-1) for n in names}
+        post = self.posterior
+        return {n: post[n].values.reshape(post.sizes["chain"] * post.sizes["draw"], *post[n].shape[2:]) for n in names}
+
+    def posterior_view(self) -> Posterior:
+        """What prediction needs: spec, draws, input scales and the fitted inputs."""
+        const = self.tree["constant_data"]
+        return Posterior(self.spec, self.posterior, self.scales, {n: const[n].values for n in self.law.input_names})
+
+    def param_draws(self, group: str | None = None, seed: int | None = 0) -> dict[str, np.ndarray]:
+        """One 1-d array of draws per law parameter, for ``group`` (a new group if None or unknown)."""
+        view = self.posterior_view()
+        view.check_group(group)
+        return view.parameters(group, seed)
 
     def output_name(self, output: str | None = None) -> str:
         """The name of one output: the only one, or ``output`` checked against the law."""
@@ -94,20 +144,46 @@ class Fit:
             )
         return output
 
-    def mean_draws(self, output: str | None = None, **points: np.ndarray) -> np.ndarray:
-        """The law's mean per draw (rows) at raw input points (columns), for one output."""
-        scaled = {n: np.asarray(v, dtype=float) / self.scales[n] for n, v in points.items()}
-        return law_mean(self.law, self.draws(self.law.param_names), scaled)[self.output_name(output)]
+    def predictive(
+        self,
+        table: pd.DataFrame | None = None,
+        *,
+        group: str | None = None,
+        series: str | None = None,
+        seed: int | None = 0,
+        **inputs: float | np.ndarray,
+    ) -> xr.Dataset:
+        """Draws (dims chain, draw, point) of the law, the law with its discrepancy, and a new run."""
+        points = prediction_points(self.law, table, self.columns, **inputs)
+        return predictive_dataset(self.posterior_view(), points, group=group, series=series, seed=seed)
 
-    def predictive_draws(self, seed: int | None = 0, output: str | None = None, **points: np.ndarray) -> np.ndarray:
-        """A new observed run per draw and point: the law's mean plus noise, for one output."""
+    def mean_draws(self, output: str | None = None, group: str | None = None, **points: np.ndarray) -> np.ndarray:
+        """The law's mean per draw (rows, chains stacked) at raw input points (columns), for one output."""
         name = self.output_name(output)
-        return self.new_runs(name, self.mean_draws(name, **points), np.random.default_rng(seed))
+        data = self.predictive(group=group, **points)[name].values
+        return data.reshape(-1, data.shape[-1])
 
-    def new_runs(self, output: str, mean: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        """New observed runs given the law's mean per draw (rows): the fit's noise added."""
-        sigma = self.draws([self.law.noise_name(output)])[self.law.noise_name(output)]
-        return predictive_draws(self.law.outputs[output], self.spec.noise, mean, sigma, rng)
+    def new_runs(
+        self,
+        output: str,
+        mean: np.ndarray,
+        rng: np.random.Generator,
+        points: Mapping[str, np.ndarray] | None = None,
+    ) -> np.ndarray:
+        """New observed runs given the law's mean per draw (rows): the law's discrepancy at
+        ``points`` (none without points), a new series' offset and the noise added."""
+        view = self.posterior_view()
+        scale = OUTPUT_SCALES[self.law.outputs[output].kind]
+        n_draws = mean.shape[0]
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            location = scale.to_scale(mean)
+            if points is not None and GROWTH in view.draws:
+                distance = view.distance({n: np.asarray(points[n], dtype=float) for n in self.law.input_names})
+                growth = view.flat(GROWTH)[:n_draws, None]
+                location = location + growth * distance[None, :] * rng.standard_normal(mean.shape)
+            location = location + view.series_offsets(None, mean.shape[1], rng)[:n_draws]
+            sigma = view.flat(self.law.noise_name(output))[:n_draws, None]
+            return scale.from_scale(self.spec.noise.draw(location, sigma, rng))
 
     # -- user-facing results ---------------------------------------------------------------
 
@@ -116,70 +192,81 @@ class Fit:
         table: pd.DataFrame | None = None,
         *,
         interval: float = 0.9,
+        group: str | None = None,
+        series: str | None = None,
         seed: int | None = 0,
         **inputs: float | np.ndarray,
     ) -> pd.DataFrame:
-        """Posterior median and intervals of the law's mean, and the interval for a new run.
+        """Posterior median and interval of the law, and the interval for a new run.
+
+        ``lower``/``upper`` bound the law (its parameters' uncertainty); ``predictive_lower``/
+        ``predictive_upper`` a new run (the law's discrepancy beyond the runs and the noise
+        added). ``sd_params``, ``sd_discrepancy`` and ``sd_noise`` are the three parts on the
+        output's noise scale (log for losses); ``distance`` is in decades beyond the runs.
+        ``group`` picks a group's parameters (None or an unknown name: a new group);
+        ``series`` a series' offset (None: a new series).
 
         Examples
         --------
         >>> fit.predict(params=70e9, tokens=1.4e12)  # doctest: +SKIP
-                 params        tokens  median  lower  upper  predictive_lower  predictive_upper
-        0  7.000000e+10  1.400000e+12   1.972  1.960  1.984             1.947             1.997
         """
+        check_interval(interval)
         points = prediction_points(self.law, table, self.columns, **inputs)
-        rng = np.random.default_rng(seed)
-        scaled = {n: v / self.scales[n] for n, v in points.items()}
-        means = law_mean(self.law, self.draws(self.law.param_names), scaled)
-        for output, mean in means.items():
+        data = predictive_dataset(self.posterior_view(), points, group=group, series=series, seed=seed)
+        frames = []
+        for output in self.law.outputs:
+            mean = data[output].values.reshape(-1, len(data["point"]))
             _warn_outside_range(self.law, output, mean, points)
-        new_runs = {output: self.new_runs(output, mean, rng) for output, mean in means.items()}
-        return prediction_table(points, means, new_runs, interval)
+            new_run = data[f"{output}_new_run"].values.reshape(mean.shape)
+            table_ = prediction_table(points, {output: mean}, {output: new_run}, interval)
+            parts = uncertainty_parts(data, self.law.outputs, output)
+            frames.append(table_.assign(**parts, distance=data["distance"].values))
+        return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
 
     def summary(self, interval: float = 0.94) -> pd.DataFrame:
-        """Parameter table: median, equal-tailed interval, R-hat, bulk and tail ESS."""
+        """Parameter table: median, equal-tailed interval, R-hat, bulk and tail ESS, MCSE.
+
+        A varying parameter has one row per group (``E[c4]``) beside its population
+        location (``E_pop``) and spread (``E_spread``).
+        """
         check_interval(interval)
         tail = (1 - interval) / 2
-        derived = [n for n in self.posterior.data_vars if n not in self.spec.priors]
+        post = self.posterior
+        hidden = {n for n in post.data_vars if n.endswith("_z")}
+        names = [n for n in post.data_vars if n not in hidden]
         rows = []
-        for name in [*self.spec.priors, *derived]:
-            values = self.posterior[name].values.reshape(-1)
-            lower, median, upper = np.quantile(values, [tail, 0.5, 1 - tail])
-            status = (
-                "fixed"
-                if name in self.spec.fixed
-                else (
-                    f"= {self.spec.tied[name]}"
-                    if name in self.spec.tied
-                    else ("derived" if name in derived else "sampled")
+        for name in names:
+            values = post[name]
+            extra = [d for d in values.dims if d not in ("chain", "draw")]
+            labels = [(name, {})] if not extra else [(f"{name}[{v}]", {extra[0]: v}) for v in post[extra[0]].values]
+            for label, where in labels:
+                flat = values.sel(where).values.reshape(-1)
+                lower, median, upper = np.quantile(flat, [tail, 0.5, 1 - tail])
+                rows.append(
+                    {
+                        "parameter": label,
+                        "median": median,
+                        "lower": lower,
+                        "upper": upper,
+                        "r_hat": self.diagnostics.rhat.get(label, np.nan),
+                        "ess_bulk": self.diagnostics.ess_bulk.get(label, np.nan),
+                        "ess_tail": self.diagnostics.ess_tail.get(label, np.nan),
+                        "mcse_median": _mcse_median(values.sel(where)),
+                        "status": self._status(name),
+                    }
                 )
-            )
-            rows.append(
-                {
-                    "parameter": name,
-                    "median": median,
-                    "lower": lower,
-                    "upper": upper,
-                    "r_hat": self.diagnostics.rhat.get(name, np.nan),
-                    "ess_bulk": self.diagnostics.ess_bulk.get(name, np.nan),
-                    "ess_tail": self.diagnostics.ess_tail.get(name, np.nan),
-                    "status": status,
-                }
-            )
         return pd.DataFrame(rows).set_index("parameter")
 
-    def optimal(self, flops, **kwargs):
-        """Compute-optimal N*, D*, D*/N* and loss per budget, and the exponents a, b; see
-        :func:`bayescale.decisions.optimal`."""
-        from bayescale.decisions import optimal
-
-        return optimal(self, flops, **kwargs)
-
-    def plot_extrapolation(self, targets=None, **kwargs):
-        """Runs, the law's fan and targets on log-log axes; see :func:`bayescale.plots.plot_extrapolation`."""
-        from bayescale.plots import plot_extrapolation
-
-        return plot_extrapolation(self, targets=targets, **kwargs)
+    def _status(self, name: str) -> str:
+        if name in self.spec.fixed:
+            return "fixed"
+        if name in self.spec.tied:
+            return f"= {self.spec.tied[name]}"
+        if name in self.spec.varying:
+            return "by group"
+        if name == GROWTH:
+            return "leave-future-out"
+        return "sampled" if name in self.spec.priors else "derived"
 
     def __reduce__(self):
         """Pickle as netCDF bytes plus the law's name or path (for worker processes); no code is pickled."""
@@ -190,6 +277,16 @@ class Fit:
         path = Path(path)
         self.tree.to_netcdf(path, engine="h5netcdf")
         return path
+
+
+def _mcse_median(values: xr.DataArray) -> float:
+    """Monte Carlo standard error of the posterior median (arviz-stats)."""
+    import arviz_stats
+
+    try:
+        return float(arviz_stats.mcse(values.to_dataset(name="x"), method="median")["x"])
+    except (ValueError, TypeError, KeyError):
+        return float("nan")
 
 
 def _warn_outside_range(law: Law, output: str, mean: np.ndarray, points: Mapping[str, np.ndarray]) -> None:
@@ -240,46 +337,67 @@ def prediction_table(
     return pd.concat(frames, ignore_index=True)
 
 
-def _metadata(spec: ModelSpec, columns, scales, settings) -> str:
+def _metadata(spec: ModelSpec, runs: Runs, scales, settings) -> str:
     return json.dumps(
         {
             "version": __version__,
             "spec": spec.to_dict(),
-            "columns": columns,
+            "columns": runs.columns,
+            "structure": runs.structure,
             "scales": scales,
             "settings": settings,
         }
     )
 
 
-def _assemble(posterior: xr.DataTree, spec: ModelSpec, runs: Runs, scales: dict[str, float]) -> xr.DataTree:
-    """Add the log-likelihood and the data to the sampler's output."""
+def derived_quantities(law: Law, posterior: xr.Dataset) -> dict[str, xr.DataArray]:
+    """The law's derived quantities (e.g. raw-scale coefficients), computed from the draws."""
+    if law.derived is None:
+        return {}
+    values = law.derived(**{n: posterior[n] for n in law.param_names})
+    out = {}
+    for name, value in values.items():
+        if hasattr(value, "eval") and not isinstance(value, xr.DataArray):
+            value = value.eval()
+        out[name] = value if isinstance(value, xr.DataArray) else xr.DataArray(value)
+    return out
+
+
+def _assemble(
+    sampled: xr.DataTree, spec: ModelSpec, runs: Runs, scales: dict[str, float], data, seed: int | None
+) -> xr.DataTree:
+    """The fit's DataTree: posterior (with derived quantities), sample stats, pointwise
+    log-likelihood, posterior predictive, observed and constant data."""
     law = spec.law
-    post = posterior["posterior"].to_dataset()
-    chains, draws = post.sizes["chain"], post.sizes["draw"]
-    params = {n: post[n].values.reshape(-1) for n in law.param_names}
-    inputs = {n: runs.column(n) for n in law.input_names}
-    means = law_mean(law, params, {n: v / scales[n] for n, v in inputs.items()})
-    observed = {o: runs.column(o) for o in law.outputs}
-    loglik = {
-        o: pointwise_log_likelihood(
-            output, spec.noise, means[o], post[law.noise_name(o)].values.reshape(-1), observed[o]
-        ).reshape(chains, draws, -1)
-        for o, output in law.outputs.items()
-    }
-    coords = {"chain": post["chain"].values, "draw": post["draw"].values, RUN_DIM: np.arange(len(runs))}
-    run_coords = {RUN_DIM: coords[RUN_DIM]}
+    post = sampled["posterior"].to_dataset()
+    post = post.assign(derived_quantities(law, post))
+    run_coords = {RUN_DIM: np.arange(len(runs))}
+    constant = {n: (RUN_DIM, runs.column(n)) for n in law.input_names}
+    for kind, variable in LABEL_VARIABLES.items():
+        if kind in runs.structure:
+            constant[variable] = (RUN_DIM, np.asarray(runs.labels(kind).names)[runs.labels(kind).codes].astype(str))
+    groups = observation_groups(spec, data, post, seed)
     return xr.DataTree.from_dict(
         {
             "/posterior": post,
-            "/sample_stats": posterior["sample_stats"].to_dataset(),
-            "/log_likelihood": xr.Dataset(
-                {o: (("chain", "draw", RUN_DIM), values) for o, values in loglik.items()}, coords=coords
-            ),
-            "/observed_data": xr.Dataset({o: (RUN_DIM, v) for o, v in observed.items()}, coords=run_coords),
-            "/constant_data": xr.Dataset({n: (RUN_DIM, v) for n, v in inputs.items()}, coords=run_coords),
+            "/sample_stats": sampled["sample_stats"].to_dataset(),
+            "/log_likelihood": groups["log_likelihood"],
+            "/posterior_predictive": groups["posterior_predictive"],
+            "/observed_data": xr.Dataset({o: (RUN_DIM, runs.column(o)) for o in law.outputs}, coords=run_coords),
+            "/constant_data": xr.Dataset(constant, coords=run_coords),
         }
     )
+
+
+def _add_growth(tree: xr.DataTree, spec: ModelSpec, runs: Runs, scales, settings: SamplerSettings) -> int:
+    """Learn the discrepancy's growth by leave-future-out and add its draws to the posterior."""
+    evidence, n_refits = leave_future_out(spec, runs, scales, settings)
+    post = tree["posterior"].to_dataset()
+    chains, draws = post.sizes["chain"], post.sizes["draw"]
+    rng = np.random.default_rng(None if settings.seed is None else settings.seed + 1)
+    growth = growth_draws(evidence, spec.noise.nu if spec.noise.family == "student_t" else 1e6, chains * draws, rng)
+    tree["posterior"] = xr.DataTree(post.assign({GROWTH: (("chain", "draw"), growth.reshape(chains, draws))}))
+    return n_refits
 
 
 def fit(
@@ -290,6 +408,10 @@ def fit(
     priors: Mapping[str, Prior] | None = None,
     fixed: Mapping[str, float] | None = None,
     tied: Mapping[str, str] | None = None,
+    groups: str | None = None,
+    varying: list[str] | tuple[str, ...] | None = None,
+    series: str | None = None,
+    uncertainty: Uncertainty = "calibrated",
     likelihood: str = "student_t",
     nu: float = 4.0,
     scales: Mapping[str, float] | None = None,
@@ -314,15 +436,25 @@ def fit(
     priors, fixed, tied
         Replace default priors (``{"alpha": Prior("Normal", mu=0.3, sigma=0.05)}``), fix
         parameters (``{"E": 1.69}``) or tie them (``{"beta": "alpha"}``).
+    groups, varying
+        A column naming each run's group (a dataset, a model family) and the law
+        parameters that take one value per group, drawn from a population whose location
+        and spread are learned (``E_pop``, ``E_spread``; priors replaceable by name).
+    series
+        A column naming each row's series: rows of one series (checkpoints of one training
+        run) share an error offset and have errors correlated along the series.
+    uncertainty
+        ``"calibrated"`` (default): series as given, and the law's discrepancy beyond the
+        runs learned by leave-future-out refits; ``"iid"``: every row an independent run
+        and the law taken as exact (narrower intervals that do not hold on real
+        extrapolation).
     likelihood, nu
         Noise family on the output's scale: ``"student_t"`` with ``nu`` degrees of
         freedom (robust to outlying runs) or ``"normal"``.
     scales
         Override the reference scale the engine divides an input by.
     draws, tune, chains, seed, sampler, target_accept
-        Sampler settings; the same seed gives the same draws. The default
-        ``target_accept=0.9`` (smaller steps than NUTS' usual 0.8) removes the rare
-        divergences of these strongly correlated posteriors at little cost.
+        Sampler settings; the same seed gives the same draws.
 
     Examples
     --------
@@ -332,24 +464,40 @@ def fit(
     >>> result.predict(params=70e9, tokens=1.4e12)  # doctest: +SKIP
     """
     law = get_law(law)
-    spec = ModelSpec.create(law, priors, fixed, tied, Noise(likelihood, nu))
+    if uncertainty not in UNCERTAINTIES:
+        raise BayescaleInputError(f"uncertainty={uncertainty!r}: use 'calibrated' or 'iid'")
+    if (groups is None) != (not varying):
+        raise BayescaleInputError(
+            "groups= and varying= go together: name the group column and the parameters that vary by group, "
+            "e.g. groups='dataset', varying=['E']"
+        )
+    calibrated = uncertainty == "calibrated"
+    structure = {"varying": tuple(varying or ()), "series": calibrated and series is not None}
+    spec = ModelSpec.create(law, priors, fixed, tied, Noise(likelihood, nu), **structure)
     if not isinstance(runs, Runs):
         free = [n for n in spec.free_params if n not in law.noise_names]
-        runs = load_runs(runs, law, columns, n_free_params=len(free))
+        runs = load_runs(runs, law, columns, n_free_params=len(free), groups=groups, series=series)
     if seed is None:
         seed = int(np.random.default_rng().integers(2**31))
     settings = SamplerSettings(draws, tune, chains, seed, sampler, progress, target_accept)
-    return fit_spec(spec, runs, resolve_scales(law, runs, scales), settings, warn=warn)
+    return fit_spec(spec, runs, resolve_scales(law, runs, scales), settings, warn=warn, discrepancy=calibrated)
 
 
 def fit_spec(
-    spec: ModelSpec, runs: Runs, scales: Mapping[str, float], settings: SamplerSettings, warn: bool = True
+    spec: ModelSpec,
+    runs: Runs,
+    scales: Mapping[str, float],
+    settings: SamplerSettings,
+    warn: bool = True,
+    discrepancy: bool = True,
 ) -> Fit:
     """Sample a model spec on validated runs at given input scales: the core of :func:`fit`,
-    shared by refits (held-out and sequential comparison), which reuse the compiled model."""
+    shared by refits (held-out and sequential comparison), which reuse the compiled model.
+    With ``discrepancy``, the law's error growth beyond the runs is learned by leave-future-out."""
     scales = dict(scales)
-    posterior = sample_posterior(spec, model_data(spec.law, runs, scales), settings)
-    tree = _assemble(posterior, spec, runs, scales)
+    data = model_data(spec, runs, scales)
+    sampled = sample_posterior(spec, data, settings)
+    tree = _assemble(sampled, spec, runs, scales, data, settings.seed)
     record = {
         "draws": settings.draws,
         "tune": settings.tune,
@@ -357,8 +505,12 @@ def fit_spec(
         "seed": settings.seed,
         "sampler": settings.sampler,
         "target_accept": settings.target_accept,
+        "uncertainty": "calibrated" if discrepancy else "iid",
     }
-    tree.attrs[META] = _metadata(spec, runs.columns, scales, record)
+    if discrepancy:
+        record["discrepancy_refits"] = _add_growth(tree, spec, runs, scales, settings)
+        record["discrepancy_prior_scale"] = GROWTH_PRIOR_SCALE
+    tree.attrs[META] = _metadata(spec, runs, scales, record)
     diagnostics = check(tree, spec.free_params, warn=warn)
     return Fit(tree, spec, dict(runs.columns), scales, record, diagnostics)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +13,7 @@ from bayescale.catalog import get_law
 from bayescale.errors import BayescaleInputError
 from bayescale.law import Law
 from bayescale.likelihood import OUTPUT_SCALES
+from bayescale.structure import Labels
 
 MAX_ROWS_SHOWN = 8
 
@@ -24,6 +25,8 @@ class Runs:
     frame: pd.DataFrame
     columns: dict[str, str]
     law_name: str
+    structure: dict[str, str] = field(default_factory=dict)
+    label_names: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.frame)
@@ -31,6 +34,26 @@ class Runs:
     def column(self, name: str) -> np.ndarray:
         """Values of a law variable (an input or the output) as float64."""
         return self.frame[self.columns[name]].to_numpy(dtype=float)
+
+    def labels(self, kind: str) -> Labels:
+        """Codes of the ``"groups"`` or ``"series"`` column; one series or group if none was given.
+
+        Codes refer to the full set of labels the runs were loaded with, so a subset of the
+        runs (a refit) keeps the same groups and series.
+        """
+        column = self.structure.get(kind)
+        if column is None:
+            return Labels(np.zeros(len(self), dtype="int64"), ("all",))
+        values = self.frame[column].astype(str).to_numpy()
+        names = self.label_names.get(kind) or tuple(sorted(set(values)))
+        index = {name: i for i, name in enumerate(names)}
+        return Labels(np.array([index[v] for v in values], dtype="int64"), names)
+
+    def subset(self, rows: np.ndarray) -> Runs:
+        """The runs at ``rows`` (positions or a mask), keeping every group and series label."""
+        names = {kind: self.labels(kind).names for kind in self.structure}
+        frame = self.frame.iloc[rows].reset_index(drop=True)
+        return Runs(frame, dict(self.columns), self.law_name, dict(self.structure), names)
 
 
 def _rows(index: pd.Index) -> str:
@@ -76,6 +99,9 @@ def load_runs(
     law: str | Path | Law,
     columns: Mapping[str, str] | None = None,
     n_free_params: int | None = None,
+    *,
+    groups: str | None = None,
+    series: str | None = None,
 ) -> Runs:
     """Read runs and map their columns onto a law's inputs and output.
 
@@ -93,6 +119,9 @@ def load_runs(
     n_free_params
         Parameters the fit will estimate (default: all of the law's, plus the noise
         scale); there must be more runs than that.
+    groups, series
+        Columns whose values name each run's group (its varying parameters) and series
+        (rows sharing errors, e.g. checkpoints of one training run).
 
     Examples
     --------
@@ -140,4 +169,21 @@ def load_runs(
             f"{len(clean)} runs in {where} are fewer than the {needed} free parameters of law {law.name!r}: "
             f"give at least {needed} runs or fix some parameters"
         )
-    return Runs(frame=clean, columns=mapping, law_name=law.name)
+    structure = {kind: column for kind, column in (("groups", groups), ("series", series)) if column is not None}
+    for kind, column in structure.items():
+        _check_label_column(clean, column, kind, where)
+    return Runs(frame=clean, columns=mapping, law_name=law.name, structure=structure)
+
+
+def _check_label_column(frame: pd.DataFrame, column: str, kind: str, where: str) -> None:
+    option = "--group" if kind == "groups" else "--series"
+    if not isinstance(column, str) or column not in frame.columns:
+        raise BayescaleInputError(
+            f"{kind}={column!r} ({option}) names no column of {where}; columns found: "
+            f"{', '.join(map(str, frame.columns))}"
+        )
+    missing = frame[column].isna().to_numpy()
+    if missing.any():
+        raise BayescaleInputError(
+            f"column {column!r} ({kind}) in {where} is empty at {_rows(frame.index[missing])}: give every run a label"
+        )

@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 import warnings
 from collections import OrderedDict
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -17,7 +16,7 @@ import numpy as np
 import xarray as xr
 
 from bayescale.errors import BayescaleInputError
-from bayescale.model import ModelSpec, build_model
+from bayescale.model import ModelData, ModelSpec, build_model
 
 log = logging.getLogger(__name__)
 
@@ -88,9 +87,9 @@ def run_nutpie(compiled, settings: SamplerSettings) -> xr.DataTree:
     return _drop_object_vars(tree)
 
 
-def compiled_model(spec: ModelSpec, data: Mapping[str, np.ndarray]):
+def compiled_model(spec: ModelSpec, data: ModelData):
     """The nutpie model for ``spec`` holding ``data``; compiled on first use only."""
-    key = spec.key()
+    key = spec.key() + data.shape_key()
     if key not in _compiled:
         log.info("compiling the %s model", spec.law.name)
         _compiled[key] = compile_nutpie(build_model(spec, data))
@@ -112,11 +111,11 @@ def _drop_object_vars(tree: xr.DataTree) -> xr.DataTree:
     return tree.assign({"sample_stats": xr.DataTree(stats[keep])})
 
 
-def _sample_nutpie(spec: ModelSpec, data: Mapping[str, np.ndarray], settings: SamplerSettings) -> xr.DataTree:
+def _sample_nutpie(spec: ModelSpec, data: ModelData, settings: SamplerSettings) -> xr.DataTree:
     return run_nutpie(compiled_model(spec, data), settings)
 
 
-def _sample_pymc(spec: ModelSpec, data: Mapping[str, np.ndarray], settings: SamplerSettings) -> xr.DataTree:
+def _sample_pymc(spec: ModelSpec, data: ModelData, settings: SamplerSettings) -> xr.DataTree:
     import pymc as pm
 
     with build_model(spec, data), exact_math():
@@ -134,7 +133,7 @@ def _sample_pymc(spec: ModelSpec, data: Mapping[str, np.ndarray], settings: Samp
     return xr.DataTree.from_dict({f"/{g}": node.to_dataset() for g, node in groups.items()})
 
 
-def sample_posterior(spec: ModelSpec, data: Mapping[str, np.ndarray], settings: SamplerSettings) -> xr.DataTree:
+def sample_posterior(spec: ModelSpec, data: ModelData, settings: SamplerSettings) -> xr.DataTree:
     """Posterior and sample statistics of ``spec`` on ``data``."""
     if settings.sampler == "nutpie":
         try:

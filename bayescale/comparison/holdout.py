@@ -10,7 +10,7 @@ from scipy.special import logsumexp
 
 from bayescale.errors import BayescaleInputError
 from bayescale.fit import Fit
-from bayescale.predict import pointwise_log_likelihood
+from bayescale.predictive import log_density
 
 LARGEST = re.compile(r"^\s*largest\s+(\d+)\s+(\w+)\s*$")
 
@@ -72,10 +72,10 @@ def score_runs(fit: Fit, runs: pd.DataFrame, seed: int = 0) -> pd.DataFrame:
     output = fit.output_name()
     points = {n: runs[n].to_numpy(dtype=float) for n in fit.law.input_names}
     observed = runs[output].to_numpy(dtype=float)
-    mean = fit.mean_draws(output, **points)
-    sigma = fit.draws([fit.law.noise_name(output)])[fit.law.noise_name(output)]
-    loglik = pointwise_log_likelihood(fit.law.outputs[output], fit.spec.noise, mean, sigma, observed)
-    new_runs = fit.new_runs(output, mean, np.random.default_rng(seed))
+    draws = fit.predictive(seed=seed, **points)
+    mean = draws[output].values.reshape(-1, len(observed))
+    new_runs = draws[f"{output}_new_run"].values.reshape(mean.shape)
+    loglik = log_density(fit.posterior_view(), points, observed, output, seed=seed)
     return pd.DataFrame(
         {
             **points,
@@ -83,6 +83,7 @@ def score_runs(fit: Fit, runs: pd.DataFrame, seed: int = 0) -> pd.DataFrame:
             "median": np.median(mean, axis=0),
             "lpd": logsumexp(loglik, axis=0) - np.log(len(loglik)),
             "pit": (new_runs <= observed).mean(axis=0),
+            "distance": draws["distance"].values,
         }
     )
 

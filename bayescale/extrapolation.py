@@ -1,0 +1,111 @@
+"""Learn how fast the law's error grows beyond the runs, by leave-future-out inside the runs.
+
+The runs are ordered along the scale coordinate (see :mod:`bayescale.structure`). At each
+cut the model is refitted, with short chains and the compiled model reused, on the runs
+below the cut and asked to predict those above: their errors beyond the refit's own
+predictive spread, against their distance beyond the refit's runs, are the evidence about
+the discrepancy's growth (:mod:`bayescale.discrepancy`). With several series, a series is
+never split: whole series are held out, ordered by their largest row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+
+import numpy as np
+
+from bayescale.discrepancy import HeldOut, Hull
+from bayescale.likelihood import OUTPUT_SCALES
+from bayescale.model import SERIES_DIM, SERIES_OFFSET, ModelSpec, model_data
+from bayescale.predict import law_mean
+from bayescale.predictive import Posterior
+from bayescale.runs import Runs
+from bayescale.sampling import SamplerSettings, sample_posterior
+from bayescale.structure import log_inputs, scale_coordinate
+
+CUTS = (0.5, 0.6, 0.7, 0.8)
+REFIT = {"draws": 250, "tune": 300, "chains": 2}
+MIN_EXTRA_RUNS = 2
+CUT_WEIGHT = 1.0
+
+
+def _units(spec: ModelSpec, runs: Runs, coordinate: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """What is held out together (rows, or whole series when there are several) and each unit's scale."""
+    if spec.series:
+        series = runs.labels("series")
+        if len(series) > 1:
+            largest = np.full(len(series), -np.inf)
+            np.maximum.at(largest, series.codes, coordinate)
+            return series.codes, largest
+    return np.arange(len(runs)), coordinate
+
+
+def _held_out_evidence(
+    spec: ModelSpec, runs: Runs, fitted: np.ndarray, scales: Mapping[str, float], refit, weight: np.ndarray
+) -> HeldOut:
+    """Errors of the refit's law at the held-out rows, its predictive scale there and their distance."""
+    law = spec.law
+    output = next(iter(law.outputs))
+    scale = OUTPUT_SCALES[law.outputs[output].kind]
+    inputs = {n: runs.column(n) for n in law.input_names}
+    held = ~fitted
+    posterior = Posterior(spec, refit, scales, {n: v[fitted] for n, v in inputs.items()})
+    groups = runs.labels("groups") if spec.varying else None
+    location = np.empty((refit.sizes["chain"] * refit.sizes["draw"], int(held.sum())))
+    codes = groups.codes[held] if groups is not None else np.zeros(int(held.sum()), dtype=int)
+    for code in np.unique(codes):
+        group = groups.names[code] if groups is not None else None
+        rows = codes == code
+        points = {n: v[held][rows] / scales[n] for n, v in inputs.items()}
+        mean = law_mean(law, posterior.parameters(group), points)[output]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            location[:, rows] = scale.to_scale(mean)
+    observed = scale.to_scale(runs.column(output)[held])
+    noise = np.median(posterior.flat(law.noise_name(output))) ** 2
+    if SERIES_OFFSET in refit and SERIES_DIM in refit.dims:
+        noise = noise + np.median(posterior.flat(SERIES_OFFSET)) ** 2
+    spread = np.sqrt(np.nanvar(location, axis=0) + noise)
+    hull = Hull.of(log_inputs(law, {n: v[fitted] for n, v in inputs.items()}, scales))
+    distance = hull.distance(log_inputs(law, {n: v[held] for n, v in inputs.items()}, scales))
+    error = observed - np.nanmedian(location, axis=0)
+    ok = np.isfinite(error) & np.isfinite(spread)
+    return HeldOut(error[ok], spread[ok], distance[ok], weight[ok])
+
+
+def cut_masks(spec: ModelSpec, runs: Runs, scales: Mapping[str, float]) -> list[np.ndarray]:
+    """The fitted rows at each usable cut: more runs than the free parameters by
+    :data:`MIN_EXTRA_RUNS` below it, some runs above it, and not the same split twice."""
+    law = spec.law
+    coordinate = scale_coordinate(law, {n: runs.column(n) for n in law.input_names}, scales)
+    unit, unit_scale = _units(spec, runs, coordinate)
+    needed = len(spec.free_params) + MIN_EXTRA_RUNS
+    masks: list[np.ndarray] = []
+    for q in CUTS:
+        fitted = unit_scale[unit] <= np.quantile(unit_scale, q)
+        if fitted.sum() >= needed and not fitted.all() and not any((fitted == m).all() for m in masks):
+            masks.append(fitted)
+    return masks
+
+
+def leave_future_out(
+    spec: ModelSpec, runs: Runs, scales: Mapping[str, float], settings: SamplerSettings
+) -> tuple[HeldOut, int]:
+    """Evidence about the discrepancy's growth from refits at :data:`CUTS`, and how many refits ran.
+
+    The errors of one refit share its parameter error and the law's smooth misfit, so they are
+    far from independent: each cut counts as :data:`CUT_WEIGHT` observations in all, shared by its
+    held-out rows (rows held out at several cuts share their part across them).
+    """
+    masks = cut_masks(spec, runs, scales)
+    counts = np.sum([~m for m in masks], axis=0) if masks else np.zeros(len(runs))
+    refit_settings = replace(settings, **REFIT, progress=False)
+    parts = []
+    for i, fitted in enumerate(masks):
+        sub = runs.subset(np.flatnonzero(fitted))
+        seed = None if settings.seed is None else settings.seed + 7919 * (i + 1)
+        refit = sample_posterior(spec, model_data(spec, sub, scales), replace(refit_settings, seed=seed))
+        weight = 1.0 / counts[~fitted]
+        weight = weight * CUT_WEIGHT / weight.sum()
+        parts.append(_held_out_evidence(spec, runs, fitted, scales, refit["posterior"].to_dataset(), weight))
+    return HeldOut.concat(parts), len(parts)
