@@ -40,7 +40,7 @@ def predict_chain(
         )
     rng = np.random.default_rng(seed)
     points = prediction_points(first.law, table, first.columns, **inputs)
-    middle = first.new_runs(link, first.mean_draws(link, **points), rng)
+    middle = first.new_runs(link, first.mean_draws(link, **points), rng, points)
     second_draws = second.draws(second.law.param_names)
     n = min(len(middle), len(next(iter(second_draws.values()))))
     params = {k: v[:n] for k, v in second_draws.items()}

@@ -511,8 +511,13 @@ def fit_spec(
         record["discrepancy_refits"] = _add_growth(tree, spec, runs, scales, settings)
         record["discrepancy_prior_scale"] = GROWTH_PRIOR_SCALE
     tree.attrs[META] = _metadata(spec, runs, scales, record)
-    diagnostics = check(tree, spec.free_params, warn=warn)
+    diagnostics = check(tree, sampled_names(spec, tree), warn=warn)
     return Fit(tree, spec, dict(runs.columns), scales, record, diagnostics)
+
+
+def sampled_names(spec: ModelSpec, tree: xr.DataTree) -> list[str]:
+    """The spec's sampled parameters that the model has (a single series has no offsets)."""
+    return [n for n in spec.free_params if n in tree["posterior"].data_vars]
 
 
 def fit_from_tree(tree: xr.DataTree, where: str = "the tree") -> Fit:
@@ -528,7 +533,7 @@ def fit_from_tree(tree: xr.DataTree, where: str = "the tree") -> Fit:
             stacklevel=3,
         )
     spec = ModelSpec.from_dict(meta["spec"], law)
-    diagnostics = check(tree, spec.free_params, warn=False)
+    diagnostics = check(tree, sampled_names(spec, tree), warn=False)
     return Fit(tree, spec, meta["columns"], meta["scales"], meta["settings"], diagnostics)
 
 

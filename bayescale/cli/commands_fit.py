@@ -93,6 +93,10 @@ def fit_command(
     tie: Annotated[list[str], typer.Option(help="Tie parameters: beta=alpha.")] = [],  # noqa: B006
     prior: Annotated[list[str], typer.Option(help="Replace a prior: alpha=LogNormal(mu=-1.2, sigma=0.3).")] = [],  # noqa: B006
     likelihood: Annotated[str, typer.Option(help="student_t or normal.")] = "student_t",
+    group: Annotated[str | None, typer.Option(help="Column naming each run's group (with --vary).")] = None,
+    vary: Annotated[str | None, typer.Option(help="Parameters that vary by group, partially pooled: E,B.")] = None,
+    series: Annotated[str | None, typer.Option(help="Column naming each row's series (checkpoints of a run).")] = None,
+    uncertainty: Annotated[str, typer.Option(help="calibrated (default) or iid.")] = "calibrated",
     draws: int = 1000,
     tune: int = 1000,
     chains: int = 4,
@@ -107,6 +111,10 @@ def fit_command(
         tied=parse_pairs(tie, "--tie"),
         priors=parse_priors(prior),
         likelihood=likelihood,
+        groups=group,
+        varying=[v.strip() for v in vary.split(",") if v.strip()] if vary else None,
+        series=series,
+        uncertainty=uncertainty,
         draws=draws,
         tune=tune,
         chains=chains,
@@ -126,6 +134,8 @@ def predict(
     fit_file: Annotated[Path, typer.Argument(help="A saved fit (.nc).")],
     at: Annotated[list[str], typer.Option(help="A point: params=7e10,tokens=1.4e12 (repeatable).")],
     interval: float = 0.9,
+    group: Annotated[str | None, typer.Option(help="A group of the fit; unknown or absent: a new group.")] = None,
+    series: Annotated[str | None, typer.Option(help="A series of the fit; absent: a new series.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON only.")] = False,
 ) -> None:
     """Predict at new inputs: the law's median and interval, and the interval for a new run."""
@@ -134,7 +144,7 @@ def predict(
     names = {tuple(sorted(p)) for p in points}
     if len(names) > 1:
         raise BayescaleInputError("every --at must name the same inputs")
-    frame = result.predict(pd.DataFrame(points), interval=interval)
+    frame = result.predict(pd.DataFrame(points), interval=interval, group=group, series=series)
     if as_json:
         print_json(prediction_documents(frame))
     else:

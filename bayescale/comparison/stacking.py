@@ -69,7 +69,7 @@ class Stack:
             keep = rng.choice(n_total, size=count, replace=False)
             mean = f.mean_draws(**points)
             means.append(mean[keep])
-            new_runs.append(f.new_runs(f.output_name(), mean, rng)[keep])
+            new_runs.append(f.new_runs(f.output_name(), mean, rng, points)[keep])
         shown = {c: given[c].to_numpy() for c in given.columns}
         return prediction_table(shown, {"y": np.vstack(means)}, {"y": np.vstack(new_runs)}, interval)
 

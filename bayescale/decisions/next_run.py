@@ -90,7 +90,8 @@ def next_run(
     target_draws = fit.mean_draws(**target_point)[:, 0]
     if predictive:
         output = fit.output_name()
-        target_draws = fit.new_runs(output, target_draws[:, None], np.random.default_rng(seed))[:, 0]
+        rng = np.random.default_rng(seed)
+        target_draws = fit.new_runs(output, target_draws[:, None], rng, target_point)[:, 0]
     table = pd.DataFrame(prediction_points(fit.law, candidates, fit.columns))
     if {"params", "tokens"} <= set(table.columns):
         table["cost"] = (cost or six_nd)(table["params"].to_numpy(), table["tokens"].to_numpy())

@@ -98,7 +98,7 @@ def plot_extrapolation(
     for value in series:
         points = {along: grid, **({other: np.full_like(grid, value)} if other else {})}
         mean = fit.mean_draws(output, **points)
-        new_run = fit.new_runs(output, mean, np.random.default_rng(seed))
+        new_run = fit.new_runs(output, mean, np.random.default_rng(seed), points)
         q05, q25, q50, q75, q95 = np.quantile(mean, [0.05, 0.25, 0.5, 0.75, 0.95], axis=0)
         p05, p95 = np.quantile(new_run, [0.05, 0.95], axis=0)
         c = color(value)
