@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import xarray as xr
 from scipy import special, stats
 from scipy.spatial import ConvexHull, QhullError
 
@@ -87,11 +88,21 @@ class HeldOut:
     distance: np.ndarray
     weight: np.ndarray
 
+    FIELDS = ("error", "scale", "distance", "weight")
+
+    def to_dataset(self) -> xr.Dataset:
+        """The evidence as a Dataset with dim ``held_out`` (stored with the fit)."""
+        return xr.Dataset({f: ("held_out", getattr(self, f)) for f in self.FIELDS})
+
+    @classmethod
+    def from_dataset(cls, data: xr.Dataset) -> HeldOut:
+        return cls(*(np.asarray(data[f].values, dtype=float) for f in cls.FIELDS))
+
     @classmethod
     def concat(cls, parts: list[HeldOut]) -> HeldOut:
         if not parts:
             return cls(*(np.zeros(0) for _ in range(4)))
-        return cls(*(np.concatenate([getattr(p, f) for p in parts]) for f in ("error", "scale", "distance", "weight")))
+        return cls(*(np.concatenate([getattr(p, f) for p in parts]) for f in cls.FIELDS))
 
 
 def growth_log_posterior(evidence: HeldOut, nu: float, prior_scale: float = GROWTH_PRIOR_SCALE) -> np.ndarray:

@@ -35,6 +35,7 @@ META = "bayescale"
 Uncertainty = Literal["calibrated", "iid"]
 UNCERTAINTIES = ("calibrated", "iid")
 LABEL_VARIABLES = {"groups": "group_label", "series": "series_label"}
+EVIDENCE = "discrepancy_evidence"
 
 
 @dataclass
@@ -397,6 +398,7 @@ def _add_growth(tree: xr.DataTree, spec: ModelSpec, runs: Runs, scales, settings
     rng = np.random.default_rng(None if settings.seed is None else settings.seed + 1)
     growth = growth_draws(evidence, spec.noise.nu if spec.noise.family == "student_t" else 1e6, chains * draws, rng)
     tree["posterior"] = xr.DataTree(post.assign({GROWTH: (("chain", "draw"), growth.reshape(chains, draws))}))
+    tree[EVIDENCE] = xr.DataTree(evidence.to_dataset())
     return n_refits
 
 
