@@ -13,9 +13,9 @@ the data term, so there is a critical data size D_crit = (d gamma N^alpha (E + 0
 
 Source of the form: the equation was read from a secondary write-up that quotes the paper's
 unified law and its D_crit; the write-up prints the penalty's numerator as "log2 B^gamma", and the
-D_crit it quotes (with d gamma) fixes gamma as a divisor, as written here. The paper itself was not
-readable here, so its fitted constants are not quoted; check the form against Eq. (the unified
-law) of the paper before relying on gamma, delta or nu.
+D_crit it quotes (with d gamma) fixes gamma as a divisor, as written here. The paper's own text of
+the law and its fitted constants could not be read here; check the form against the paper's
+unified law before relying on gamma, delta or nu.
 
 N is measured in units of 1e9 parameters and D in units of 1e11 tokens, so n and d are the
 Chinchilla terms at 1B parameters and 100B tokens and gamma the penalty's divisor at those sizes;

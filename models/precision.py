@@ -3,7 +3,7 @@
     L(N, D, P_w, P_a, P_kv) = A N_eff^-alpha + B D^-beta + E
     N_eff = N (1 - e^(-P_w / gamma_w)) (1 - e^(-P_a / gamma_a)) (1 - e^(-P_kv / gamma_kv))
 
-Kumar et al. (2024), "Scaling Laws for Precision", arXiv:2411.04330 (ICLR 2025), Finding 2 and
+Kumar et al. (2024), "Scaling Laws for Precision", arXiv:2411.04330, Finding 2 and
 Eq. (4): quantizing weights, activations and the KV cache during training to P_w, P_a, P_kv bits
 acts like removing parameters, each tensor by an independent factor; gamma_x is the bit count over
 which tensor x's factor saturates (larger gamma_x: bits matter longer). At 16 bits every factor
