@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 import xarray as xr
 from scipy import special, stats
 from scipy.spatial import ConvexHull, QhullError
@@ -33,6 +34,7 @@ FLOOR_REASON = (
     "fitted below them by about 1% within half a decade): at least 2% per decade, whatever the held-out errors say"
 )
 GRID = np.linspace(0.0, 0.6, 601)
+DISTANCE_BINS = [-0.001, 0.1, 0.25, 0.5, 1.0, np.inf]
 RANK_TOLERANCE = 1e-9
 
 
@@ -138,3 +140,20 @@ def growth_draws(
     step = GRID[1] - GRID[0]
     learned = np.clip(GRID[index] + step * (rng.random(n) - 0.5), 0.0, None)
     return np.hypot(learned, floor)
+
+
+def evidence_by_distance(evidence: HeldOut, growth: np.ndarray, nu: float, level: float = 0.9) -> pd.DataFrame:
+    """How the leave-future-out errors inside the runs compare with the intervals the fit now gives,
+    by decades beyond each refit's runs: count, median |error|, median interval half-width, coverage."""
+    bins = pd.cut(evidence.distance, DISTANCE_BINS)
+    total = np.sqrt(evidence.scale**2 + (np.median(growth) * evidence.distance) ** 2)
+    half_width = stats.t.ppf(0.5 + level / 2, df=nu) * total
+    frame = pd.DataFrame(
+        {"decades beyond": bins, "abs_error": np.abs(evidence.error), "half_width": half_width}
+    ).assign(covered=lambda f: f["abs_error"] <= f["half_width"])
+    return frame.groupby("decades beyond", observed=True).agg(
+        held_out=("covered", "size"),
+        median_abs_error=("abs_error", "median"),
+        median_half_width=("half_width", "median"),
+        coverage=("covered", "mean"),
+    )

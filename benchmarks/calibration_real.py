@@ -58,6 +58,7 @@ class Task:
     test: pd.DataFrame
     columns: dict
     series: str | None = None
+    continues: str | None = None  # the targets continue this series of the fitted rows
 
 
 def chinchilla(cut: float) -> Iterator[Task]:
@@ -79,6 +80,7 @@ def learning_curves(quick: bool) -> Iterator[Task]:
             rows[rows["split"] == "target"],
             {},
             series="curve_id",
+            continues=curve_id,
         )
 
 
@@ -175,7 +177,8 @@ def _interval_rows(task: Task, method: str, observed, median, bounds: Callable[[
 
 def _bayes_rows(fit: bs.Fit, task: Task, method: str) -> pd.DataFrame:
     points, observed = _targets(fit, task)
-    tables = {level: fit.predict(points, interval=level) for level in (0.5, 0.9)}
+    series = task.continues if method != "iid" else None
+    tables = {level: fit.predict(points, interval=level, series=series) for level in (0.5, 0.9)}
     median = tables[0.9]["median"].to_numpy()
 
     def bounds(level):
