@@ -7,6 +7,7 @@ import json
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
+from os import PathLike
 from pathlib import Path
 
 import numpy as np
@@ -18,12 +19,22 @@ from pymc_extras.prior import Prior
 from bayescale import __version__
 from bayescale.catalog import get_law
 from bayescale.diagnostics import Diagnostics, check
-from bayescale.errors import PACKAGE_DIR, BayescaleInputError, check_interval
+from bayescale.errors import (
+    PACKAGE_DIR,
+    BayescaleInputError,
+    SamplingFailedError,
+    check_interval,
+    is_number,
+    one_line,
+    shown,
+)
+from bayescale.files import check_output_path, write_atomically
 from bayescale.law import Law
 from bayescale.likelihood import OUTPUT_SCALES, Noise
 from bayescale.model import RUN_DIM, ModelSpec, build_model, model_data, resolve_scales
 from bayescale.points import prediction_points
 from bayescale.predict import law_mean, pointwise_log_likelihood, predictive_draws
+from bayescale.preflight import check_before_sampling
 from bayescale.runs import Runs, load_runs
 from bayescale.sampling import SamplerSettings, sample_posterior
 
@@ -186,10 +197,13 @@ class Fit:
         return fit_from_bytes, (bytes(self.tree.to_netcdf(engine="h5netcdf")),)
 
     def save(self, path: str | Path) -> Path:
-        """Write the fit to a netCDF file (``.nc``) that :func:`load_fit` reads back."""
-        path = Path(path)
-        self.tree.to_netcdf(path, engine="h5netcdf")
-        return path
+        """Write the fit to a netCDF file (``.nc``) that :func:`load_fit` reads back.
+
+        The file is written under a temporary name beside ``path`` and renamed into place, so an
+        interrupted save leaves an earlier file at ``path`` whole.
+        """
+        path = check_output_path(path, "path")
+        return write_atomically(path, lambda temporary: self.tree.to_netcdf(temporary, engine="h5netcdf"))
 
 
 def _warn_outside_range(law: Law, output: str, mean: np.ndarray, points: Mapping[str, np.ndarray]) -> None:
@@ -339,7 +353,9 @@ def fit(
     if seed is None:
         seed = int(np.random.default_rng().integers(2**31))
     settings = SamplerSettings(draws, tune, chains, seed, sampler, progress, target_accept)
-    return fit_spec(spec, runs, resolve_scales(law, runs, scales), settings, warn=warn)
+    scales = resolve_scales(law, runs, scales)
+    check_before_sampling(spec, runs, scales)
+    return fit_spec(spec, runs, scales, settings, warn=warn)
 
 
 def fit_spec(
@@ -360,22 +376,106 @@ def fit_spec(
     }
     tree.attrs[META] = _metadata(spec, runs.columns, scales, record)
     diagnostics = check(tree, spec.free_params, warn=warn)
+    if diagnostics.failed:
+        others = f" ({len(diagnostics.failures) - 1} more such problems)" if len(diagnostics.failures) > 1 else ""
+        raise SamplingFailedError(f"{diagnostics.failures[0]}{others}")
     return Fit(tree, spec, dict(runs.columns), scales, record, diagnostics)
 
 
-def fit_from_tree(tree: xr.DataTree, where: str = "the tree") -> Fit:
-    """Rebuild a :class:`Fit` from its DataTree; the law is found again by name or file path."""
+GROUPS = ("posterior", "sample_stats", "observed_data", "constant_data")
+
+
+def _record(tree: xr.DataTree, where: str) -> dict:
+    """The fit's ``bayescale`` record, checked to be the JSON document :meth:`Fit.save` wrote."""
     if META not in tree.attrs:
         raise BayescaleInputError(f"{where} is not a bayescale fit (no '{META}' record)")
-    meta = json.loads(tree.attrs[META])
-    law = get_law(meta["spec"]["law"]["origin"])
-    if law.fingerprint != meta["spec"]["law"]["fingerprint"]:
-        warnings.warn(
-            f"law {law.name!r} has changed since this fit was saved; predictions use the current file",
-            UserWarning,
-            stacklevel=3,
+    try:
+        meta = json.loads(tree.attrs[META])
+    except (TypeError, ValueError) as err:
+        raise BayescaleInputError(
+            f"{where}: its '{META}' record is not JSON ({one_line(err)}): the file is damaged"
+        ) from None
+    parts = {"spec": dict, "columns": dict, "scales": dict, "settings": dict}
+    missing = [k for k, kind in parts.items() if not isinstance(meta, dict) or not isinstance(meta.get(k), kind)]
+    spec = meta.get("spec") if isinstance(meta, dict) else None
+    if not missing:
+        law = spec.get("law")
+        if not isinstance(law, dict) or not all(isinstance(law.get(k), str) for k in ("name", "origin", "fingerprint")):
+            missing.append("spec.law")
+        missing += [f"spec.{k}" for k in ("priors", "fixed", "tied", "noise") if not isinstance(spec.get(k), dict)]
+    if missing:
+        raise BayescaleInputError(f"{where}: its '{META}' record lacks {', '.join(missing)}: the file is damaged")
+    return meta
+
+
+def _recorded_law(meta: dict, where: str) -> Law:
+    recorded = meta["spec"]["law"]
+    if not recorded["origin"]:
+        raise BayescaleInputError(
+            f"{where} was fitted with law {recorded['name']!r} built in memory, which cannot be found again: "
+            "save laws you want to reload in a .py file"
         )
-    spec = ModelSpec.from_dict(meta["spec"], law)
+    try:
+        law = get_law(recorded["origin"])
+    except BayescaleInputError as err:
+        raise BayescaleInputError(f"{where}: its law cannot be loaded: {err}") from None
+    if law.fingerprint != recorded["fingerprint"]:
+        warnings.warn(
+            f"law {law.name!r} has changed since {where} was saved; predictions use the current file",
+            UserWarning,
+            skip_file_prefixes=(PACKAGE_DIR,),
+        )
+    return law
+
+
+def _check_contents(tree: xr.DataTree, meta: dict, law: Law, where: str) -> None:
+    """The groups, variables, scales and column names the law needs are all in the file."""
+    missing_groups = [g for g in GROUPS if g not in tree.children]
+    if missing_groups:
+        raise BayescaleInputError(f"{where} lacks the {', '.join(missing_groups)} group: the file is damaged")
+    needs = {
+        "posterior": [*law.param_names, *law.noise_names],
+        "constant_data": law.input_names,
+        "observed_data": list(law.outputs),
+    }
+    for group, names in needs.items():
+        absent = [n for n in names if n not in tree[group].data_vars]
+        if absent:
+            raise BayescaleInputError(
+                f"{where}: its {group} group lacks {', '.join(absent)} of law {law.name!r} "
+                f"(the law file changed since the fit, or the file is damaged); refit or restore the law"
+            )
+    for name in law.param_names + law.noise_names:
+        if tree["posterior"][name].dims[:2] != ("chain", "draw"):
+            raise BayescaleInputError(f"{where}: posterior draws of {name!r} lack chain and draw dimensions")
+    recorded = sorted(meta["spec"]["priors"])
+    if recorded != sorted([*law.param_names, *law.noise_names]):
+        raise BayescaleInputError(
+            f"{where} was saved with parameters {', '.join(recorded)}, but law {law.name!r} now has "
+            f"{', '.join([*law.param_names, *law.noise_names])}: refit or restore the law file"
+        )
+    scales = meta["scales"]
+    if sorted(scales) != sorted(law.input_names) or not all(is_number(v) and v > 0 for v in scales.values()):
+        raise BayescaleInputError(f"{where}: its input scales {scales} do not match law {law.name!r}'s inputs")
+    if not all(k in [*law.input_names, *law.outputs] and isinstance(v, str) for k, v in meta["columns"].items()):
+        raise BayescaleInputError(f"{where}: its column mapping {meta['columns']} does not match law {law.name!r}")
+
+
+def fit_from_tree(tree: xr.DataTree, where: str = "the tree") -> Fit:
+    """Rebuild a :class:`Fit` from its DataTree; the law is found again by name or file path.
+
+    Everything is checked first; a damaged or mismatched tree gives one line naming ``where``
+    and what is wrong.
+    """
+    meta = _record(tree, where)
+    law = _recorded_law(meta, where)
+    _check_contents(tree, meta, law, where)
+    try:
+        spec = ModelSpec.from_dict(meta["spec"], law)
+    except Exception as err:  # damaged priors or noise record: whatever Prior.from_dict or Noise raises
+        raise BayescaleInputError(
+            f"{where}: its recorded priors or noise model are damaged ({one_line(err)})"
+        ) from None
     diagnostics = check(tree, spec.free_params, warn=False)
     return Fit(tree, spec, meta["columns"], meta["scales"], meta["settings"], diagnostics)
 
@@ -391,12 +491,18 @@ def fit_from_bytes(data: bytes) -> Fit:
 
 
 def load_fit(path: str | Path) -> Fit:
-    """Read a fit written by :meth:`Fit.save`; its law is found again by name or file path."""
+    """Read a fit written by :meth:`Fit.save`; its law is found again by name or file path.
+
+    A missing, damaged or mismatched file (its law gone, changed or failing to load) gives a
+    :class:`BayescaleInputError` naming the file and what is wrong.
+    """
+    if not isinstance(path, str | PathLike) or not str(path).strip():
+        raise BayescaleInputError(f"load_fit needs the path of a saved fit (.nc), not {shown(path)}")
     path = Path(path)
     if not path.is_file():
         raise BayescaleInputError(f"fit file not found: {path}")
     try:
         tree = _read_tree(path)
-    except (OSError, ValueError) as err:
-        raise BayescaleInputError(f"{path} is not a saved bayescale fit: {err}") from err
+    except Exception as err:  # h5py, h5netcdf and xarray raise many kinds for a file that is not theirs
+        raise BayescaleInputError(f"{path} is not a saved bayescale fit: {one_line(err)}") from None
     return fit_from_tree(tree, str(path))

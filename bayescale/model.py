@@ -8,7 +8,6 @@ so a compiled model can be cached per spec and reused for any data of the same l
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -17,9 +16,10 @@ import pymc as pm
 import pytensor.tensor as pt
 from pymc_extras.prior import Prior
 
-from bayescale.errors import BayescaleInputError
+from bayescale.errors import BayescaleInputError, check_number, shown
 from bayescale.law import Law
 from bayescale.likelihood import OUTPUT_SCALES, Noise
+from bayescale.prior_checks import check_fixed, check_prior
 from bayescale.runs import Runs
 
 RUN_DIM = "run"
@@ -49,21 +49,17 @@ class ModelSpec:
         tied: Mapping[str, str] | None = None,
         noise: Noise | None = None,
     ) -> ModelSpec:
-        """Merge user overrides into the law's defaults, checking every name."""
+        """Merge user overrides into the law's defaults, checking every name and value."""
         names = [*law.param_names, *law.noise_names]
-        priors, fixed, tied = dict(priors or {}), dict(fixed or {}), dict(tied or {})
+        priors, fixed, tied = (_mapping(v, arg) for v, arg in ((priors, "priors"), (fixed, "fixed"), (tied, "tied")))
         for arg, given in (("priors", priors), ("fixed", fixed), ("tied", tied)):
-            unknown = sorted(set(given) - set(names))
+            unknown = sorted(map(str, set(given) - set(names)))
             if unknown:
                 raise BayescaleInputError(
                     f"{arg}= names {', '.join(unknown)}, not a parameter of law {law.name!r} ({', '.join(names)})"
                 )
         for name, prior in priors.items():
-            if not isinstance(prior, Prior):
-                raise BayescaleInputError(f"priors[{name!r}] must be a Prior, e.g. Prior('Normal', mu=0, sigma=1)")
-        for name, value in fixed.items():
-            if not (isinstance(value, int | float) and math.isfinite(value)):
-                raise BayescaleInputError(f"fixed[{name!r}] must be a finite number, got {value!r}")
+            check_prior(prior, f"priors[{name!r}]")
         for name, source in tied.items():
             if source not in law.param_names or source in tied or source in fixed or source == name:
                 raise BayescaleInputError(
@@ -72,12 +68,15 @@ class ModelSpec:
         both = sorted(set(fixed) & set(tied))
         if both:
             raise BayescaleInputError(f"{', '.join(both)} cannot be both fixed and tied")
+        if noise is not None and not isinstance(noise, Noise):
+            raise BayescaleInputError(f"noise={noise!r} must be a Noise, e.g. Noise('student_t', nu=4)")
         noise_priors = {
             law.noise_name(name): law.noise.prior if law.noise else OUTPUT_SCALES[output.kind].default_noise
             for name, output in law.outputs.items()
         }
         merged = {**law.priors, **noise_priors}
         merged.update(priors)
+        fixed = {n: check_fixed(v, merged[n], n, noise=n in law.noise_names) for n, v in fixed.items()}
         return cls(law=law, priors=merged, fixed=fixed, tied=tied, noise=noise or Noise())
 
     @property
@@ -116,8 +115,8 @@ class ModelSpec:
 
 def resolve_scales(law: Law, runs: Runs, overrides: Mapping[str, float] | None = None) -> dict[str, float]:
     """Reference scale of each input: the law's, a user's override, or a power of ten near the data."""
-    overrides = dict(overrides or {})
-    unknown = sorted(set(overrides) - set(law.input_names))
+    overrides = _mapping(overrides, "scales")
+    unknown = sorted(map(str, set(overrides) - set(law.input_names)))
     if unknown:
         raise BayescaleInputError(f"scales= names {', '.join(unknown)}, not an input of law {law.name!r}")
     scales = {}
@@ -125,10 +124,21 @@ def resolve_scales(law: Law, runs: Runs, overrides: Mapping[str, float] | None =
         scale = overrides.get(name, spec.scale)
         if scale is None:
             scale = 10.0 ** round(float(np.mean(np.log10(runs.column(name)))))
-        if not scale > 0:
-            raise BayescaleInputError(f"scale of input {name!r} must be positive, got {scale}")
-        scales[name] = float(scale)
+        scales[name] = check_number(scale, f"scales[{name!r}]", positive=True)
+        if scales[name] < np.finfo(float).tiny:  # 1e-320 and the like: dividing by it overflows
+            raise BayescaleInputError(f"scales[{name!r}]={scale}: too small to divide by; give a larger scale")
     return scales
+
+
+def _mapping(value: object, arg: str) -> dict:
+    """A ``name: value`` argument as a dict, or one line saying it must be one."""
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise BayescaleInputError(
+            f"{arg}={shown(value)} must map parameter or input names to values, e.g. {{'E': 1.7}}"
+        )
+    return dict(value)
 
 
 def model_data(law: Law, runs: Runs, scales: Mapping[str, float]) -> dict[str, np.ndarray]:

@@ -11,6 +11,7 @@ import matplotlib
 import pandas as pd
 from matplotlib.figure import Figure
 
+from bayescale.files import check_output_path, write_atomically
 from bayescale.plots import plot_extrapolation
 
 STYLE = """body{font-family:system-ui,sans-serif;max-width:960px;margin:2em auto;color:#222}
@@ -64,7 +65,6 @@ def build_report(fit, targets: pd.DataFrame | None = None) -> str:
 
 
 def write_report(fit, path: str | Path, targets: pd.DataFrame | None = None) -> Path:
-    """Write :func:`build_report` to ``path``."""
-    path = Path(path)
-    path.write_text(build_report(fit, targets))
-    return path
+    """Write :func:`build_report` to ``path`` (atomically: an interrupted write leaves any earlier file whole)."""
+    page = build_report(fit, targets)
+    return write_atomically(check_output_path(path, "path"), lambda temporary: temporary.write_text(page))
