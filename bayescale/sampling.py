@@ -92,13 +92,15 @@ def run_nutpie(compiled, settings: SamplerSettings) -> xr.DataTree:
     return _drop_object_vars(tree)
 
 
-def compiled_model(spec: ModelSpec, data: Mapping[str, np.ndarray]):
-    """The nutpie model for ``spec`` holding ``data``; compiled on first use only.
+def cache_key(spec: ModelSpec) -> tuple[str, str]:
+    """Identity of a compiled model: the law's code (:func:`~bayescale.identity.law_identity`) and the spec
+    (priors, fixed and tied parameters, noise), so two laws of the same name never share a model."""
+    return law_identity(spec.law), spec.key()
 
-    Keyed by the law's code (:func:`~bayescale.identity.law_identity`) and the spec (priors,
-    fixed and tied parameters, noise), so two laws of the same name never share a model.
-    """
-    key = (law_identity(spec.law), spec.key())
+
+def compiled_model(spec: ModelSpec, data: Mapping[str, np.ndarray]):
+    """The nutpie model for ``spec`` holding ``data``; compiled on first use only (see :func:`cache_key`)."""
+    key = cache_key(spec)
     if key not in _compiled:
         log.info("compiling the %s model", spec.law.name)
         _compiled[key] = compile_nutpie(build_model(spec, data))
