@@ -47,7 +47,7 @@ def shown(value: object) -> str:
     """A value as a message shows it: numbers plainly (``1.5``, not ``np.float64(1.5)``), the rest by repr."""
     if is_number(value):
         return str(value.item() if hasattr(value, "item") else value)
-    text = repr(value)
+    text = one_line(repr(value))
     return text if len(text) <= 60 else f"{text[:57]}..."
 
 

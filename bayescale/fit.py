@@ -419,12 +419,6 @@ def _recorded_law(meta: dict, where: str) -> Law:
         law = get_law(recorded["origin"])
     except BayescaleInputError as err:
         raise BayescaleInputError(f"{where}: its law cannot be loaded: {err}") from None
-    if law.fingerprint != recorded["fingerprint"]:
-        warnings.warn(
-            f"law {law.name!r} has changed since {where} was saved; predictions use the current file",
-            UserWarning,
-            skip_file_prefixes=(PACKAGE_DIR,),
-        )
     return law
 
 
@@ -442,7 +436,7 @@ def _check_contents(tree: xr.DataTree, meta: dict, law: Law, where: str) -> None
         absent = [n for n in names if n not in tree[group].data_vars]
         if absent:
             raise BayescaleInputError(
-                f"{where}: its {group} group lacks {', '.join(absent)} of law {law.name!r} "
+                f"{where}: its {group} group lacks {', '.join(map(repr, absent))} of law {law.name!r} "
                 f"(the law file changed since the fit, or the file is damaged); refit or restore the law"
             )
     for name in law.param_names + law.noise_names:
@@ -476,6 +470,12 @@ def fit_from_tree(tree: xr.DataTree, where: str = "the tree") -> Fit:
         raise BayescaleInputError(
             f"{where}: its recorded priors or noise model are damaged ({one_line(err)})"
         ) from None
+    if law.fingerprint != meta["spec"]["law"]["fingerprint"]:
+        warnings.warn(
+            f"law {law.name!r} has changed since {where} was saved; predictions use the current file",
+            UserWarning,
+            skip_file_prefixes=(PACKAGE_DIR,),
+        )
     diagnostics = check(tree, spec.free_params, warn=False)
     return Fit(tree, spec, meta["columns"], meta["scales"], meta["settings"], diagnostics)
 

@@ -18,10 +18,9 @@ from bayescale.likelihood import OUTPUT_SCALES
 from bayescale.model import ModelSpec
 from bayescale.predict import law_mean
 from bayescale.prior import prior_draws
-from bayescale.runs import Runs, warn_identifiability
+from bayescale.runs import Runs, row_list, warn_identifiability
 
 PRIOR_DRAWS = 200
-MAX_ROWS_SHOWN = 8
 
 
 def check_law_at_runs(spec: ModelSpec, runs: Runs, scales: Mapping[str, float], seed: int = 0) -> None:
@@ -42,18 +41,17 @@ def check_law_at_runs(spec: ModelSpec, runs: Runs, scales: Mapping[str, float], 
     rows = np.flatnonzero(never) if never.any() else np.argsort(-failures, kind="stable")[: int((failures > 0).sum())]
     first = rows[0]
     at = ", ".join(f"{runs.columns[n]}={runs.column(n)[first]:.4g}" for n in law.input_names)
-    listed = ", ".join(str(runs.frame.index[r]) for r in rows[:MAX_ROWS_SHOWN])
-    listed += f" and {len(rows) - MAX_ROWS_SHOWN} more" if len(rows) > MAX_ROWS_SHOWN else ""
+    listed = row_list(runs.frame.index[rows])
     words = " or ".join(sorted({OUTPUT_SCALES[o.kind].valid_words for o in law.outputs.values()}))
     remedy = "so the sampler cannot start: check those runs' inputs, the law's mean function and its priors"
     if never.any():
         raise SamplingFailedError(
-            f"law {law.name!r} gives no finite, {words} mean at rows {listed} of {runs.source} (first: {at}) "
+            f"law {law.name!r} gives no finite, {words} mean at {listed} of {runs.source} (first: {at}) "
             f"for any of {PRIOR_DRAWS} draws from its priors, {remedy}"
         )
     raise SamplingFailedError(
         f"none of {PRIOR_DRAWS} draws from the priors of law {law.name!r} gives a finite, {words} mean at every "
-        f"run of {runs.source} (rows {listed} fail most often; first: {at}), {remedy}"
+        f"run of {runs.source} ({listed} fail most often; first: {at}), {remedy}"
     )
 
 

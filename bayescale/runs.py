@@ -40,7 +40,8 @@ class Runs:
         return self.frame[self.columns[name]].to_numpy(dtype=float)
 
 
-def _rows(index: pd.Index) -> str:
+def row_list(index: pd.Index) -> str:
+    """``row 3`` or ``rows 2, 5, 7 and 4 more``: rows named by the table's index, for messages."""
     shown = ", ".join(str(i) for i in index[:MAX_ROWS_SHOWN])
     more = f" and {len(index) - MAX_ROWS_SHOWN} more" if len(index) > MAX_ROWS_SHOWN else ""
     return f"row{'s' if len(index) > 1 else ''} {shown}{more}"
@@ -113,14 +114,14 @@ def _column_values(frame: pd.DataFrame, column: str, where: str) -> pd.Series:
     if bad.any():
         examples = ", ".join(repr(v) for v in raw[bad].head(3))
         raise BayescaleInputError(
-            f"column {column!r} in {where} has non-numeric values at {_rows(raw.index[bad])} "
+            f"column {column!r} in {where} has non-numeric values at {row_list(raw.index[bad])} "
             f"(e.g. {examples}): fix or drop those rows"
         )
     missing = ~np.isfinite(values.to_numpy(dtype=float))
     if missing.any():
         raise BayescaleInputError(
             f"column {column!r} in {where} has missing, NaN or infinite values at "
-            f"{_rows(raw.index[missing])}: fill or drop those rows"
+            f"{row_list(raw.index[missing])}: fill or drop those rows"
         )
     return values.astype(float)
 
@@ -186,7 +187,7 @@ def load_runs(
             words = "positive"
         if not ok.all():
             raise BayescaleInputError(
-                f"column {column!r} ({name}) in {where} must be {words} but is not at {_rows(clean.index[~ok])}"
+                f"column {column!r} ({name}) in {where} must be {words} but is not at {row_list(clean.index[~ok])}"
             )
     needed = len(law.params) if n_free_params is None else n_free_params
     if len(clean) < needed:
@@ -284,7 +285,7 @@ def warn_identifiability(runs: Runs, law: Law, free_params: Collection[str]) -> 
             )
         else:
             messages.append(
-                f"{_rows(runs.frame.index[repeated.to_numpy()])} of {runs.source} repeat earlier rows exactly: each "
+                f"{row_list(runs.frame.index[repeated.to_numpy()])} of {runs.source} repeat earlier rows exactly: each "
                 "copy counts as another independent run; drop the repeats unless they are real reruns"
             )
     for message in messages:

@@ -14,6 +14,7 @@ import pandas as pd
 import typer
 from pymc_extras.prior import Prior, UnsupportedDistributionError
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from typer import Abort
 from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
@@ -38,11 +39,8 @@ class OneLineErrors(TyperGroup):
             sys.exit(problem.exit_code)
         except ClickException as problem:
             command = problem.ctx.command_path if getattr(problem, "ctx", None) else "bayescale"
-            err.print(
-                f"[bold red]error:[/] {command}: {one_line(problem.format_message())} (see {command} --help)",
-                highlight=False,
-                soft_wrap=True,
-            )
+            message = f"{command}: {one_line(problem.format_message())} (see {command} --help)"
+            err.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
             sys.exit(2 if isinstance(problem, UsageError) else problem.exit_code)
         except Abort:
             err.print("aborted", highlight=False)
@@ -61,8 +59,12 @@ out = Console(width=None if sys.stdout.isatty() else 140)
 err = Console(stderr=True, width=None if sys.stderr.isatty() else 140)
 
 
-def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
-    err.print(f"[yellow]warning:[/] {one_line(message)}", highlight=False, soft_wrap=True)
+def _show_warning(previous, message, category, filename, lineno, file=None, line=None) -> None:
+    """bayescale's warnings (and other UserWarnings) as one line on stderr; the rest as Python shows them."""
+    if issubclass(category, UserWarning):
+        err.print(f"[yellow]warning:[/] {escape(one_line(message))}", highlight=False, soft_wrap=True)
+    else:
+        previous(message, category, filename, lineno, file, line)
 
 
 def user_errors(command):
@@ -72,10 +74,10 @@ def user_errors(command):
     def wrapper(*args, **kwargs):
         try:
             with warnings.catch_warnings():
-                warnings.showwarning = _show_warning
+                warnings.showwarning = functools.partial(_show_warning, warnings.showwarning)
                 return command(*args, **kwargs)
         except BayescaleInputError as problem:
-            err.print(f"[bold red]error:[/] {one_line(problem)}", highlight=False, soft_wrap=True)
+            err.print(f"[bold red]error:[/] {escape(one_line(problem))}", highlight=False, soft_wrap=True)
             raise typer.Exit(2) from None
 
     return wrapper
