@@ -95,7 +95,7 @@ def _failures(tree: xr.DataTree, names: Sequence[str], rhat: dict[str, float]) -
             f"sampling failed: draws of {', '.join(broken)} include NaN or infinite values, so the fit cannot be "
             "used; check the law's mean for overflow at the runs, the input scales and the priors"
         )
-    measurable = posterior.sizes["draw"] >= 4  # split R-hat needs two draws per half-chain
+    measurable = posterior.sizes["chain"] >= 2 and posterior.sizes["draw"] >= 4  # else R-hat is undefined
     far = {n: v for n, v in rhat.items() if n not in broken and measurable and not v <= FAILED_RHAT}
     if far:
         values = ", ".join(f"{n} {v:.3g}" for n, v in far.items())

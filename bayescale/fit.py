@@ -448,6 +448,11 @@ def _check_contents(tree: xr.DataTree, meta: dict, law: Law, where: str) -> None
             f"{where} was saved with parameters {', '.join(recorded)}, but law {law.name!r} now has "
             f"{', '.join([*law.param_names, *law.noise_names])}: refit or restore the law file"
         )
+    fixed, tied = meta["spec"]["fixed"], meta["spec"]["tied"]
+    if not all(n in recorded and is_number(v) for n, v in fixed.items()) or not all(
+        n in recorded and v in recorded for n, v in tied.items()
+    ):
+        raise BayescaleInputError(f"{where}: its fixed {fixed} or tied {tied} parameters are damaged")
     scales = meta["scales"]
     if sorted(scales) != sorted(law.input_names) or not all(is_number(v) and v > 0 for v in scales.values()):
         raise BayescaleInputError(f"{where}: its input scales {scales} do not match law {law.name!r}'s inputs")
