@@ -14,8 +14,9 @@ from bayescale.errors import PACKAGE_DIR, SamplingWarning
 
 MAX_RHAT = 1.01
 MIN_ESS = 400
-# R-hat^2 is about 1 + (between-chain variance) / (within-chain variance): at 2 the chains' means lie
-# about 1.7 posterior widths apart, so they sample separate regions and longer runs do not merge them.
+# Classic split R-hat (not rank-normalized: that one stays below about 1.8 even for chains in separate
+# modes) squared is about 1 + (between-chain variance) / (within-chain variance): at 2 the chains' means
+# lie about 1.7 posterior widths apart, so they sample separate regions and longer runs do not merge them.
 FAILED_RHAT = 2.0
 
 
@@ -85,8 +86,8 @@ def _problems(d: Diagnostics) -> list[str]:
     return out
 
 
-def _failures(tree: xr.DataTree, names: Sequence[str], rhat: dict[str, float]) -> list[str]:
-    """Problems no longer run repairs: non-finite draws, R-hat undefined or beyond FAILED_RHAT."""
+def _failures(tree: xr.DataTree, names: Sequence[str]) -> list[str]:
+    """Problems no longer run repairs: non-finite draws, split R-hat undefined or beyond FAILED_RHAT."""
     posterior = tree["posterior"]
     broken = [n for n in names if not np.isfinite(posterior[n].values).all()]
     out = []
@@ -96,11 +97,13 @@ def _failures(tree: xr.DataTree, names: Sequence[str], rhat: dict[str, float]) -
             "used; check the law's mean for overflow at the runs, the input scales and the priors"
         )
     measurable = posterior.sizes["chain"] >= 2 and posterior.sizes["draw"] >= 4  # else R-hat is undefined
-    far = {n: v for n, v in rhat.items() if n not in broken and measurable and not v <= FAILED_RHAT}
+    finite = [n for n in names if n not in broken]
+    rhat = _per_param(tree, finite, rhat=True, method="split") if measurable and finite else {}
+    far = {n: v for n, v in rhat.items() if not v <= FAILED_RHAT}
     if far:
         values = ", ".join(f"{n} {v:.3g}" for n, v in far.items())
         out.append(
-            f"sampling failed: R-hat of {values} (beyond {FAILED_RHAT}): the chains sample separate regions or "
+            f"sampling failed: split R-hat of {values} (beyond {FAILED_RHAT}): the chains sample separate regions or "
             "did not move, so the fit cannot be used; fix a parameter the runs cannot pin down or narrow its prior"
         )
     return out
@@ -119,7 +122,7 @@ def check(tree: xr.DataTree, names: Sequence[str], warn: bool = True) -> Diagnos
         ess_bulk=_per_param(tree, names, method="bulk"),
         ess_tail=_per_param(tree, names, method="tail"),
     )
-    diag.failures.extend(_failures(tree, names, diag.rhat))
+    diag.failures.extend(_failures(tree, names))
     diag.problems.extend([*diag.failures, *_problems(diag)])
     if warn:
         for problem in diag.problems[len(diag.failures) :]:  # failures are raised or reported, not warned
