@@ -9,11 +9,13 @@ points failed". Checking a few hundred prior draws first names the runs at fault
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Mapping
 
 import numpy as np
 
 from bayescale.errors import SamplingFailedError
+from bayescale.identity import law_identity
 from bayescale.likelihood import OUTPUT_SCALES
 from bayescale.model import ModelSpec
 from bayescale.predict import law_mean
@@ -21,13 +23,27 @@ from bayescale.prior import prior_draws
 from bayescale.runs import Runs, row_list, warn_identifiability
 
 PRIOR_DRAWS = 200
+CACHE_SIZE = 32
+
+
+_draws: OrderedDict[tuple, dict[str, np.ndarray]] = OrderedDict()
+
+
+def _prior_draws(spec: ModelSpec, seed: int) -> dict[str, np.ndarray]:
+    """Prior draws per spec and seed, drawn once per process (refits of one spec reuse them)."""
+    key = (law_identity(spec.law), spec.key(), seed)
+    if key not in _draws:
+        _draws[key] = prior_draws(spec, PRIOR_DRAWS, seed)
+        if len(_draws) > CACHE_SIZE:
+            _draws.popitem(last=False)
+    return _draws[key]
 
 
 def check_law_at_runs(spec: ModelSpec, runs: Runs, scales: Mapping[str, float], seed: int = 0) -> None:
     """Raise :class:`SamplingFailedError` naming the runs where the law's mean is unusable under every
     prior draw (so that no starting point of the sampler could work)."""
     law = spec.law
-    draws = prior_draws(spec, PRIOR_DRAWS, seed)
+    draws = _prior_draws(spec, seed)
     inputs = {n: runs.column(n) / scales[n] for n in law.input_names}
     with np.errstate(all="ignore"):
         means = law_mean(law, {n: draws[n] for n in law.param_names}, inputs)
