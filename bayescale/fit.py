@@ -19,15 +19,7 @@ from pymc_extras.prior import Prior
 from bayescale import __version__
 from bayescale.catalog import get_law
 from bayescale.diagnostics import Diagnostics, check
-from bayescale.errors import (
-    PACKAGE_DIR,
-    BayescaleInputError,
-    SamplingFailedError,
-    check_interval,
-    is_number,
-    one_line,
-    shown,
-)
+from bayescale.errors import PACKAGE_DIR, BayescaleInputError, SamplingFailedError, check_interval, one_line, shown
 from bayescale.files import check_output_path, write_atomically
 from bayescale.law import Law
 from bayescale.likelihood import OUTPUT_SCALES, Noise
@@ -37,8 +29,7 @@ from bayescale.predict import law_mean, pointwise_log_likelihood, predictive_dra
 from bayescale.preflight import check_before_sampling
 from bayescale.runs import Runs, load_runs
 from bayescale.sampling import SamplerSettings, sample_posterior
-
-META = "bayescale"
+from bayescale.saved import META, check_saved_tree
 
 
 @dataclass
@@ -382,93 +373,13 @@ def fit_spec(
     return Fit(tree, spec, dict(runs.columns), scales, record, diagnostics)
 
 
-GROUPS = ("posterior", "sample_stats", "observed_data", "constant_data")
-
-
-def _record(tree: xr.DataTree, where: str) -> dict:
-    """The fit's ``bayescale`` record, checked to be the JSON document :meth:`Fit.save` wrote."""
-    if META not in tree.attrs:
-        raise BayescaleInputError(f"{where} is not a bayescale fit (no '{META}' record)")
-    try:
-        meta = json.loads(tree.attrs[META])
-    except (TypeError, ValueError) as err:
-        raise BayescaleInputError(
-            f"{where}: its '{META}' record is not JSON ({one_line(err)}): the file is damaged"
-        ) from None
-    parts = {"spec": dict, "columns": dict, "scales": dict, "settings": dict}
-    missing = [k for k, kind in parts.items() if not isinstance(meta, dict) or not isinstance(meta.get(k), kind)]
-    spec = meta.get("spec") if isinstance(meta, dict) else None
-    if not missing:
-        law = spec.get("law")
-        if not isinstance(law, dict) or not all(isinstance(law.get(k), str) for k in ("name", "origin", "fingerprint")):
-            missing.append("spec.law")
-        missing += [f"spec.{k}" for k in ("priors", "fixed", "tied", "noise") if not isinstance(spec.get(k), dict)]
-    if missing:
-        raise BayescaleInputError(f"{where}: its '{META}' record lacks {', '.join(missing)}: the file is damaged")
-    return meta
-
-
-def _recorded_law(meta: dict, where: str) -> Law:
-    recorded = meta["spec"]["law"]
-    if not recorded["origin"]:
-        raise BayescaleInputError(
-            f"{where} was fitted with law {recorded['name']!r} built in memory, which cannot be found again: "
-            "save laws you want to reload in a .py file"
-        )
-    try:
-        law = get_law(recorded["origin"])
-    except BayescaleInputError as err:
-        raise BayescaleInputError(f"{where}: its law cannot be loaded: {err}") from None
-    return law
-
-
-def _check_contents(tree: xr.DataTree, meta: dict, law: Law, where: str) -> None:
-    """The groups, variables, scales and column names the law needs are all in the file."""
-    missing_groups = [g for g in GROUPS if g not in tree.children]
-    if missing_groups:
-        raise BayescaleInputError(f"{where} lacks the {', '.join(missing_groups)} group: the file is damaged")
-    needs = {
-        "posterior": [*law.param_names, *law.noise_names],
-        "constant_data": law.input_names,
-        "observed_data": list(law.outputs),
-    }
-    for group, names in needs.items():
-        absent = [n for n in names if n not in tree[group].data_vars]
-        if absent:
-            raise BayescaleInputError(
-                f"{where}: its {group} group lacks {', '.join(map(repr, absent))} of law {law.name!r} "
-                f"(the law file changed since the fit, or the file is damaged); refit or restore the law"
-            )
-    for name in law.param_names + law.noise_names:
-        if tree["posterior"][name].dims[:2] != ("chain", "draw"):
-            raise BayescaleInputError(f"{where}: posterior draws of {name!r} lack chain and draw dimensions")
-    recorded = sorted(meta["spec"]["priors"])
-    if recorded != sorted([*law.param_names, *law.noise_names]):
-        raise BayescaleInputError(
-            f"{where} was saved with parameters {', '.join(recorded)}, but law {law.name!r} now has "
-            f"{', '.join([*law.param_names, *law.noise_names])}: refit or restore the law file"
-        )
-    fixed, tied = meta["spec"]["fixed"], meta["spec"]["tied"]
-    if not all(n in recorded and is_number(v) for n, v in fixed.items()) or not all(
-        n in recorded and v in recorded for n, v in tied.items()
-    ):
-        raise BayescaleInputError(f"{where}: its fixed {fixed} or tied {tied} parameters are damaged")
-    scales = meta["scales"]
-    if sorted(scales) != sorted(law.input_names) or not all(is_number(v) and v > 0 for v in scales.values()):
-        raise BayescaleInputError(f"{where}: its input scales {scales} do not match law {law.name!r}'s inputs")
-    if not all(k in [*law.input_names, *law.outputs] and isinstance(v, str) for k, v in meta["columns"].items()):
-        raise BayescaleInputError(f"{where}: its column mapping {meta['columns']} does not match law {law.name!r}")
-
-
 def fit_from_tree(tree: xr.DataTree, where: str = "the tree") -> Fit:
     """Rebuild a :class:`Fit` from its DataTree; the law is found again by name or file path.
 
     Everything is checked first; a damaged or mismatched tree gives one line naming ``where``
     and what is wrong.
     """
-    meta = _record(tree, where)
-    law = _recorded_law(meta, where)
-    _check_contents(tree, meta, law, where)
+    meta, law = check_saved_tree(tree, where)
     try:
         spec = ModelSpec.from_dict(meta["spec"], law)
     except Exception as err:  # damaged priors or noise record: whatever Prior.from_dict or Noise raises

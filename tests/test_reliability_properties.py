@@ -30,7 +30,8 @@ from typer.testing import CliRunner
 
 import bayescale as bs
 from bayescale.cli import app
-from bayescale.fit import GROUPS, _read_tree
+from bayescale.fit import _read_tree
+from bayescale.saved import GROUPS
 from tests.conftest import simulate_chinchilla
 
 runner = CliRunner()
