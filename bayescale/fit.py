@@ -129,6 +129,7 @@ class Fit:
                  params        tokens  median  lower  upper  predictive_lower  predictive_upper
         0  7.000000e+10  1.400000e+12   1.972  1.960  1.984             1.947             1.997
         """
+        check_interval(interval)  # before any work, so a bad interval is the only message
         points = prediction_points(self.law, table, self.columns, **inputs)
         rng = np.random.default_rng(seed)
         scaled = {n: v / self.scales[n] for n, v in points.items()}
