@@ -19,7 +19,15 @@ from pymc_extras.prior import Prior
 from bayescale import __version__
 from bayescale.catalog import get_law
 from bayescale.diagnostics import Diagnostics, check
-from bayescale.errors import PACKAGE_DIR, BayescaleInputError, SamplingFailedError, check_interval, one_line, shown
+from bayescale.errors import (
+    PACKAGE_DIR,
+    BayescaleInputError,
+    SamplingFailedError,
+    check_interval,
+    check_seed,
+    one_line,
+    shown,
+)
 from bayescale.files import check_output_path, write_atomically
 from bayescale.law import Law
 from bayescale.likelihood import OUTPUT_SCALES, Noise
@@ -129,7 +137,8 @@ class Fit:
                  params        tokens  median  lower  upper  predictive_lower  predictive_upper
         0  7.000000e+10  1.400000e+12   1.972  1.960  1.984             1.947             1.997
         """
-        check_interval(interval)  # before any work, so a bad interval is the only message
+        check_interval(interval)  # before any work, so a bad argument is the only message
+        check_seed(seed)
         points = prediction_points(self.law, table, self.columns, **inputs)
         rng = np.random.default_rng(seed)
         scaled = {n: v / self.scales[n] for n, v in points.items()}
