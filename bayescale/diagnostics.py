@@ -7,12 +7,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import arviz_stats
+import numpy as np
 import xarray as xr
 
 from bayescale.errors import PACKAGE_DIR, SamplingWarning
 
 MAX_RHAT = 1.01
 MIN_ESS = 400
+# Classic split R-hat (not rank-normalized: that one stays below about 1.8 even for chains in separate
+# modes) squared is about 1 + (between-chain variance) / (within-chain variance): at 2 the chains' means
+# lie about 1.7 posterior widths apart, so they sample separate regions and longer runs do not merge them.
+FAILED_RHAT = 2.0
 
 
 @dataclass(frozen=True)
@@ -25,10 +30,16 @@ class Diagnostics:
     ess_bulk: dict[str, float]
     ess_tail: dict[str, float]
     problems: list[str] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         return not self.problems
+
+    @property
+    def failed(self) -> bool:
+        """The draws are unusable (non-finite, or chains far apart): nothing computed from them holds."""
+        return bool(self.failures)
 
     def report(self) -> str:
         """One line when all is well, else one line per problem."""
@@ -85,6 +96,29 @@ def _problems(d: Diagnostics) -> list[str]:
     return out
 
 
+def _failures(tree: xr.DataTree, names: Sequence[str]) -> list[str]:
+    """Problems no longer run repairs: non-finite draws, split R-hat undefined or beyond FAILED_RHAT."""
+    posterior = tree["posterior"]
+    broken = [n for n in names if not np.isfinite(posterior[n].values).all()]
+    out = []
+    if broken:
+        out.append(
+            f"sampling failed: draws of {', '.join(broken)} include NaN or infinite values, so the fit cannot be "
+            "used; check the law's mean for overflow at the runs, the input scales and the priors"
+        )
+    measurable = posterior.sizes["chain"] >= 2 and posterior.sizes["draw"] >= 4  # else R-hat is undefined
+    finite = [n for n in names if n not in broken]
+    rhat = _per_param(tree, finite, rhat=True, method="split") if measurable and finite else {}
+    far = {n: v for n, v in rhat.items() if not v <= FAILED_RHAT}
+    if far:
+        values = ", ".join(f"{n} {v:.3g}" for n, v in far.items())
+        out.append(
+            f"sampling failed: split R-hat of {values} (beyond {FAILED_RHAT}): the chains sample separate regions or "
+            "did not move, so the fit cannot be used; fix a parameter the runs cannot pin down or narrow its prior"
+        )
+    return out
+
+
 def check(tree: xr.DataTree, names: Sequence[str], warn: bool = True) -> Diagnostics:
     """Check divergences, R-hat and bulk/tail ESS of ``names``; warn in plain words."""
     stats = tree["sample_stats"]
@@ -98,8 +132,9 @@ def check(tree: xr.DataTree, names: Sequence[str], warn: bool = True) -> Diagnos
         ess_bulk=_per_param(tree, names, method="bulk"),
         ess_tail=_per_param(tree, names, method="tail"),
     )
-    diag.problems.extend(_problems(diag))
+    diag.failures.extend(_failures(tree, names))
+    diag.problems.extend([*diag.failures, *_problems(diag)])
     if warn:
-        for problem in diag.problems:
+        for problem in diag.problems[len(diag.failures) :]:  # failures are raised or reported, not warned
             warnings.warn(problem, SamplingWarning, skip_file_prefixes=(PACKAGE_DIR,))
     return diag

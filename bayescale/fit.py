@@ -7,6 +7,7 @@ import json
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
+from os import PathLike
 from pathlib import Path
 from typing import Literal
 
@@ -19,19 +20,29 @@ from bayescale import __version__
 from bayescale.catalog import get_law
 from bayescale.diagnostics import Diagnostics, check
 from bayescale.discrepancy import GROWTH_PRIOR_SCALE, growth_draws
-from bayescale.errors import PACKAGE_DIR, BayescaleInputError, check_interval
+from bayescale.errors import (
+    PACKAGE_DIR,
+    BayescaleInputError,
+    SamplingFailedError,
+    check_interval,
+    check_seed,
+    one_line,
+    shown,
+)
 from bayescale.extrapolation import leave_future_out
+from bayescale.files import check_output_path, write_atomically
 from bayescale.law import Law
 from bayescale.likelihood import OUTPUT_SCALES, Noise
 from bayescale.model import GROUP_DIM, RUN_DIM, SERIES_DIM, ModelSpec, build_model, model_data, resolve_scales
 from bayescale.observation import observation_groups
 from bayescale.points import prediction_points
 from bayescale.predictive import GROWTH, Posterior, predictive_dataset, uncertainty_parts
+from bayescale.preflight import check_before_sampling
 from bayescale.priors import Prior
 from bayescale.runs import Runs, load_runs
 from bayescale.sampling import SamplerSettings, sample_posterior
+from bayescale.saved import META, check_saved_tree
 
-META = "bayescale"
 Uncertainty = Literal["calibrated", "iid"]
 UNCERTAINTIES = ("calibrated", "iid")
 LABEL_VARIABLES = {"groups": "group_label", "series": "series_label"}
@@ -214,7 +225,8 @@ class Fit:
         --------
         >>> fit.predict(params=70e9, tokens=1.4e12)  # doctest: +SKIP
         """
-        check_interval(interval)
+        check_interval(interval)  # before any work, so a bad argument is the only message
+        check_seed(seed)
         points = prediction_points(self.law, table, self.columns, **inputs)
         data = predictive_dataset(self.posterior_view(), points, group=group, series=series, seed=seed)
         frames = []
@@ -277,10 +289,13 @@ class Fit:
         return fit_from_bytes, (bytes(self.tree.to_netcdf(engine="h5netcdf")),)
 
     def save(self, path: str | Path) -> Path:
-        """Write the fit to a netCDF file (``.nc``) that :func:`load_fit` reads back."""
-        path = Path(path)
-        self.tree.to_netcdf(path, engine="h5netcdf")
-        return path
+        """Write the fit to a netCDF file (``.nc``) that :func:`load_fit` reads back.
+
+        The file is written under a temporary name beside ``path`` and renamed into place, so an
+        interrupted save leaves an earlier file at ``path`` whole.
+        """
+        path = check_output_path(path, "path")
+        return write_atomically(path, lambda temporary: self.tree.to_netcdf(temporary, engine="h5netcdf"))
 
 
 def _mcse_median(values: xr.DataArray) -> float:
@@ -485,7 +500,9 @@ def fit(
     if seed is None:
         seed = int(np.random.default_rng().integers(2**31))
     settings = SamplerSettings(draws, tune, chains, seed, sampler, progress, target_accept)
-    return fit_spec(spec, runs, resolve_scales(law, runs, scales), settings, warn=warn, discrepancy=calibrated)
+    scales = resolve_scales(law, runs, scales)
+    check_before_sampling(spec, runs, scales)
+    return fit_spec(spec, runs, scales, settings, warn=warn, discrepancy=calibrated)
 
 
 def fit_spec(
@@ -517,6 +534,9 @@ def fit_spec(
         record["discrepancy_prior_scale"] = GROWTH_PRIOR_SCALE
     tree.attrs[META] = _metadata(spec, runs, scales, record)
     diagnostics = check(tree, sampled_names(spec, tree), warn=warn)
+    if diagnostics.failed:
+        others = f" ({len(diagnostics.failures) - 1} more such problems)" if len(diagnostics.failures) > 1 else ""
+        raise SamplingFailedError(f"{diagnostics.failures[0]}{others}")
     return Fit(tree, spec, dict(runs.columns), scales, record, diagnostics)
 
 
@@ -526,18 +546,24 @@ def sampled_names(spec: ModelSpec, tree: xr.DataTree) -> list[str]:
 
 
 def fit_from_tree(tree: xr.DataTree, where: str = "the tree") -> Fit:
-    """Rebuild a :class:`Fit` from its DataTree; the law is found again by name or file path."""
-    if META not in tree.attrs:
-        raise BayescaleInputError(f"{where} is not a bayescale fit (no '{META}' record)")
-    meta = json.loads(tree.attrs[META])
-    law = get_law(meta["spec"]["law"]["origin"])
+    """Rebuild a :class:`Fit` from its DataTree; the law is found again by name or file path.
+
+    Everything is checked first; a damaged or mismatched tree gives one line naming ``where``
+    and what is wrong.
+    """
+    meta, law = check_saved_tree(tree, where)
+    try:
+        spec = ModelSpec.from_dict(meta["spec"], law)
+    except Exception as err:  # damaged priors or noise record: whatever Prior.from_dict or Noise raises
+        raise BayescaleInputError(
+            f"{where}: its recorded priors or noise model are damaged ({one_line(err)})"
+        ) from None
     if law.fingerprint != meta["spec"]["law"]["fingerprint"]:
         warnings.warn(
-            f"law {law.name!r} has changed since this fit was saved; predictions use the current file",
+            f"law {law.name!r} has changed since {where} was saved; predictions use the current file",
             UserWarning,
-            stacklevel=3,
+            skip_file_prefixes=(PACKAGE_DIR,),
         )
-    spec = ModelSpec.from_dict(meta["spec"], law)
     diagnostics = check(tree, sampled_names(spec, tree), warn=False)
     return Fit(tree, spec, meta["columns"], meta["scales"], meta["settings"], diagnostics)
 
@@ -553,12 +579,18 @@ def fit_from_bytes(data: bytes) -> Fit:
 
 
 def load_fit(path: str | Path) -> Fit:
-    """Read a fit written by :meth:`Fit.save`; its law is found again by name or file path."""
+    """Read a fit written by :meth:`Fit.save`; its law is found again by name or file path.
+
+    A missing, damaged or mismatched file (its law gone, changed or failing to load) gives a
+    :class:`BayescaleInputError` naming the file and what is wrong.
+    """
+    if not isinstance(path, str | PathLike) or not str(path).strip():
+        raise BayescaleInputError(f"load_fit needs the path of a saved fit (.nc), not {shown(path)}")
     path = Path(path)
     if not path.is_file():
         raise BayescaleInputError(f"fit file not found: {path}")
     try:
         tree = _read_tree(path)
-    except (OSError, ValueError) as err:
-        raise BayescaleInputError(f"{path} is not a saved bayescale fit: {err}") from err
+    except Exception as err:  # h5py, h5netcdf and xarray raise many kinds for a file that is not theirs
+        raise BayescaleInputError(f"{path} is not a saved bayescale fit: {one_line(err)}") from None
     return fit_from_tree(tree, str(path))

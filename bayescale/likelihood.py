@@ -18,7 +18,7 @@ import pytensor.tensor as pt
 from pymc_extras.prior import Prior
 from scipy import special, stats
 
-from bayescale.errors import BayescaleInputError
+from bayescale.errors import BayescaleInputError, check_number
 
 
 @dataclass(frozen=True)
@@ -77,10 +77,9 @@ class Noise:
     nu: float = 4.0
 
     def __post_init__(self) -> None:
-        if self.family not in ("student_t", "normal"):
+        if not isinstance(self.family, str) or self.family not in ("student_t", "normal"):
             raise BayescaleInputError(f"likelihood={self.family!r} is not supported: use 'student_t' or 'normal'")
-        if not self.nu > 0:
-            raise BayescaleInputError(f"nu={self.nu} must be positive")
+        check_number(self.nu, "nu", positive=True)
 
     def observe(self, name: str, mu, sigma, observed, dims: str):
         """Create the observed PyMC variable."""

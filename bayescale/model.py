@@ -8,7 +8,6 @@ so a compiled model can be cached per spec and reused for any data of the same l
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -16,10 +15,11 @@ import numpy as np
 import pymc as pm
 import pytensor.tensor as pt
 
-from bayescale.errors import BayescaleInputError
+from bayescale.errors import BayescaleInputError, check_number, shown
 from bayescale.law import Law
 from bayescale.likelihood import OUTPUT_SCALES, Noise
 from bayescale.population import default_spread, link_of, offset_name, pop_name, spread_name
+from bayescale.prior_checks import check_fixed, check_prior
 from bayescale.priors import Prior
 from bayescale.runs import Runs
 from bayescale.structure import scale_coordinate, series_links
@@ -77,7 +77,7 @@ class ModelSpec:
         pooling); ``series`` adds shared, correlated errors for rows of one series.
         """
         varying = tuple(varying)
-        priors, fixed, tied = dict(priors or {}), dict(fixed or {}), dict(tied or {})
+        priors, fixed, tied = (_mapping(v, arg) for v, arg in ((priors, "priors"), (fixed, "fixed"), (tied, "tied")))
         for name in varying:
             if name not in law.param_names or name in fixed or name in tied:
                 raise BayescaleInputError(
@@ -89,17 +89,13 @@ class ModelSpec:
         structural = [spread_name(n) for n in varying] + (list(SERIES_PRIORS) if series else [])
         names = [*law.param_names, *law.noise_names, *structural]
         for arg, given in (("priors", priors), ("fixed", fixed), ("tied", tied)):
-            unknown = sorted(set(given) - set(names))
+            unknown = sorted(map(str, set(given) - set(names)))
             if unknown:
                 raise BayescaleInputError(
                     f"{arg}= names {', '.join(unknown)}, not a parameter of law {law.name!r} ({', '.join(names)})"
                 )
         for name, prior in priors.items():
-            if not isinstance(prior, Prior):
-                raise BayescaleInputError(f"priors[{name!r}] must be a Prior, e.g. Prior('Normal', mu=0, sigma=1)")
-        for name, value in fixed.items():
-            if not (isinstance(value, int | float) and math.isfinite(value)):
-                raise BayescaleInputError(f"fixed[{name!r}] must be a finite number, got {value!r}")
+            check_prior(prior, f"priors[{name!r}]")
         for name in set(fixed) | set(tied):
             if name in structural:
                 raise BayescaleInputError(f"{name} describes groups or series and cannot be fixed or tied")
@@ -113,6 +109,8 @@ class ModelSpec:
         both = sorted(set(fixed) & set(tied))
         if both:
             raise BayescaleInputError(f"{', '.join(both)} cannot be both fixed and tied")
+        if noise is not None and not isinstance(noise, Noise):
+            raise BayescaleInputError(f"noise={noise!r} must be a Noise, e.g. Noise('student_t', nu=4)")
         noise_priors = {
             law.noise_name(name): law.noise.prior if law.noise else OUTPUT_SCALES[output.kind].default_noise
             for name, output in law.outputs.items()
@@ -122,6 +120,7 @@ class ModelSpec:
         if series:
             merged.update(SERIES_PRIORS)
         merged.update(priors)
+        fixed = {n: check_fixed(v, merged[n], n, noise=n in law.noise_names) for n, v in fixed.items()}
         return cls(
             law=law,
             priors=merged,
@@ -180,8 +179,8 @@ class ModelSpec:
 
 def resolve_scales(law: Law, runs: Runs, overrides: Mapping[str, float] | None = None) -> dict[str, float]:
     """Reference scale of each input: the law's, a user's override, or a power of ten near the data."""
-    overrides = dict(overrides or {})
-    unknown = sorted(set(overrides) - set(law.input_names))
+    overrides = _mapping(overrides, "scales")
+    unknown = sorted(map(str, set(overrides) - set(law.input_names)))
     if unknown:
         raise BayescaleInputError(f"scales= names {', '.join(unknown)}, not an input of law {law.name!r}")
     scales = {}
@@ -189,10 +188,21 @@ def resolve_scales(law: Law, runs: Runs, overrides: Mapping[str, float] | None =
         scale = overrides.get(name, spec.scale)
         if scale is None:
             scale = 10.0 ** round(float(np.mean(np.log10(runs.column(name)))))
-        if not scale > 0:
-            raise BayescaleInputError(f"scale of input {name!r} must be positive, got {scale}")
-        scales[name] = float(scale)
+        scales[name] = check_number(scale, f"scales[{name!r}]", positive=True)
+        if scales[name] < np.finfo(float).tiny:  # 1e-320 and the like: dividing by it overflows
+            raise BayescaleInputError(f"scales[{name!r}]={scale}: too small to divide by; give a larger scale")
     return scales
+
+
+def _mapping(value: object, arg: str) -> dict:
+    """A ``name: value`` argument as a dict, or one line saying it must be one."""
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise BayescaleInputError(
+            f"{arg}={shown(value)} must map parameter or input names to values, e.g. {{'E': 1.7}}"
+        )
+    return dict(value)
 
 
 class ModelData(dict):
@@ -205,6 +215,8 @@ class ModelData(dict):
 
     def shape_key(self) -> str:
         """The part of a compiled model's identity that depends on the data: dimension sizes."""
+        if not self.coords:
+            return ""
         return json.dumps({dim: len(names) for dim, names in sorted(self.coords.items())})
 
 

@@ -21,10 +21,10 @@ from pytensor.graph.replace import graph_replace, vectorize_graph
 
 from bayescale.likelihood import OUTPUT_SCALES
 from bayescale.model import RUN_DIM, ModelData, ModelSpec, build_model
-from bayescale.sampling import exact_math
+from bayescale.sampling import cache_key, exact_math
 
 CACHE_SIZE = 32
-_functions: OrderedDict[str, tuple[pm.Model, object, list[str]]] = OrderedDict()
+_functions: OrderedDict[tuple[str, str], tuple[pm.Model, object, list[str]]] = OrderedDict()
 
 
 def _compile(model: pm.Model) -> tuple[object, list[str]]:
@@ -44,7 +44,7 @@ def _compile(model: pm.Model) -> tuple[object, list[str]]:
 
 
 def _cached(spec: ModelSpec, data: ModelData) -> tuple[pm.Model, object, list[str]]:
-    key = spec.key() + data.shape_key()
+    key = cache_key(spec, data)
     if key not in _functions:
         model = build_model(spec, data)
         _functions[key] = (model, *_compile(model))

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from bayescale.errors import BayescaleInputError
+from bayescale.errors import BayescaleInputError, one_line
 from bayescale.law import Law
 
 
@@ -23,6 +23,11 @@ def prediction_points(
     as a table whose columns are the law's input names or the user's mapped columns.
     """
     columns = dict(columns or {})
+    if table is not None and not isinstance(table, pd.DataFrame):
+        raise BayescaleInputError(
+            f"prediction points must be a DataFrame with a column per law input, or keywords such as "
+            f"{law.input_names[0]}=1e9, not {type(table).__name__}"
+        )
     if table is not None:
         if inputs:
             raise BayescaleInputError("give prediction inputs either as a table or as keywords, not both")
@@ -43,10 +48,16 @@ def prediction_points(
             + (f"; missing {', '.join(missing)}" if missing else "")
             + (f"; unknown {', '.join(unknown)}" if unknown else "")
         )
+    for name in law.input_names:
+        kind = np.asarray(inputs[name]).dtype.kind
+        if kind not in "iuf" and kind != "O":  # booleans, text, dates, complex numbers
+            raise BayescaleInputError(
+                f"prediction input {name!r} must be numbers, not {np.asarray(inputs[name]).dtype}"
+            )
     try:
         arrays = np.broadcast_arrays(*(np.atleast_1d(np.asarray(inputs[n], dtype=float)) for n in law.input_names))
     except (TypeError, ValueError) as err:
-        raise BayescaleInputError(f"prediction inputs must be numbers of matching lengths: {err}") from err
+        raise BayescaleInputError(f"prediction inputs must be numbers of matching lengths: {one_line(err)}") from None
     points = {n: np.ravel(a) for n, a in zip(law.input_names, arrays, strict=True)}
     for name, values in points.items():
         bad = ~np.isfinite(values) | ((values <= 0) & law.inputs[name].positive)

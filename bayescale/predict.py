@@ -12,6 +12,7 @@ import numpy as np
 import pytensor
 import pytensor.tensor as pt
 
+from bayescale.identity import law_identity
 from bayescale.law import Law, Output
 from bayescale.likelihood import OUTPUT_SCALES, Noise
 
@@ -22,7 +23,7 @@ _mean_functions: dict[tuple[str, str], object] = {}
 def _compiled_mean(law: Law, paired: bool = False):
     """The law's mean as a compiled function: inputs (1, points) by parameters (draws, 1) give
     (draws, points); with ``paired``, inputs come per draw, (draws, points)."""
-    key = (law.origin or law.name, law.fingerprint, paired)
+    key = (law_identity(law), paired)  # the law's code, never its name alone
     if key not in _mean_functions:
         input_shape = (None, None) if paired else (1, None)
         inputs = [pt.tensor(n, shape=input_shape, dtype="float64") for n in law.input_names]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -18,7 +19,9 @@ from bayescale.predict import law_mean, predictive_draws
 
 
 def prior_draws(spec: ModelSpec, draws: int = 500, seed: int | None = 0) -> dict[str, np.ndarray]:
-    """Draws of every parameter (and noise scale) from the spec's priors."""
+    """Draws of every parameter (and noise scale) from the spec's priors; a varying parameter's
+    draws are its population location's."""
+    spec = dataclasses.replace(spec, varying=())
     with pm.Model():
         variables = parameter_variables(spec)
         values = pm.draw(list(variables.values()), draws=draws, random_seed=seed)

@@ -12,6 +12,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from bayescale.discrepancy import HeldOut, evidence_by_distance
+from bayescale.files import check_output_path, write_atomically
 from bayescale.fit import EVIDENCE
 from bayescale.plots import plot_extrapolation
 from bayescale.predictive import GROWTH
@@ -87,7 +88,6 @@ def build_report(fit, targets: pd.DataFrame | None = None) -> str:
 
 
 def write_report(fit, path: str | Path, targets: pd.DataFrame | None = None) -> Path:
-    """Write :func:`build_report` to ``path``."""
-    path = Path(path)
-    path.write_text(build_report(fit, targets))
-    return path
+    """Write :func:`build_report` to ``path`` (atomically: an interrupted write leaves any earlier file whole)."""
+    page = build_report(fit, targets)
+    return write_atomically(check_output_path(path, "path"), lambda temporary: temporary.write_text(page))

@@ -6,6 +6,7 @@ compiled once per process and refitted to new data by swapping its data containe
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import warnings
 from collections import OrderedDict
@@ -15,14 +16,17 @@ from typing import Literal
 import numpy as np
 import xarray as xr
 
-from bayescale.errors import BayescaleInputError
+from bayescale.errors import BayescaleInputError, SamplingFailedError, check_seed, check_whole, is_number, shown
+from bayescale.identity import law_identity
 from bayescale.model import ModelData, ModelSpec, build_model
 
 log = logging.getLogger(__name__)
 
 Sampler = Literal["nutpie", "pymc"]
 CACHE_SIZE = 32
-_compiled: OrderedDict[str, object] = OrderedDict()
+MAX_DRAWS = 10_000_000  # per chain; far beyond any useful run, well inside what the samplers can count
+MAX_CHAINS = 1024
+_compiled: OrderedDict[tuple[str, str], object] = OrderedDict()
 
 
 @dataclass(frozen=True)
@@ -38,14 +42,14 @@ class SamplerSettings:
     target_accept: float = 0.9
 
     def __post_init__(self) -> None:
-        for name in ("draws", "tune", "chains"):
-            value = getattr(self, name)
-            if not isinstance(value, int | np.integer) or value < (0 if name == "tune" else 1):
-                raise BayescaleInputError(f"{name}={value!r} must be a positive whole number")
-        if self.sampler not in ("nutpie", "pymc"):
+        check_whole(self.draws, "draws", 1, MAX_DRAWS)
+        check_whole(self.tune, "tune", 0, MAX_DRAWS)
+        check_whole(self.chains, "chains", 1, MAX_CHAINS)
+        check_seed(self.seed)
+        if not isinstance(self.sampler, str) or self.sampler not in ("nutpie", "pymc"):
             raise BayescaleInputError(f"sampler={self.sampler!r}: use 'nutpie' or 'pymc'")
-        if not 0.5 <= self.target_accept < 1:
-            raise BayescaleInputError(f"target_accept={self.target_accept} must be in [0.5, 1), e.g. 0.9")
+        if not is_number(self.target_accept) or not 0.5 <= self.target_accept < 1:
+            raise BayescaleInputError(f"target_accept={shown(self.target_accept)} must be in [0.5, 1), e.g. 0.9")
 
 
 def exact_math():
@@ -87,9 +91,16 @@ def run_nutpie(compiled, settings: SamplerSettings) -> xr.DataTree:
     return _drop_object_vars(tree)
 
 
+def cache_key(spec: ModelSpec, data: ModelData | None = None) -> tuple[str, str]:
+    """Identity of a compiled model: the law's code (:func:`~bayescale.identity.law_identity`), the spec
+    (priors, which parameters are fixed or tied, noise, groups, series) and the sizes of the group and
+    series dimensions, so two laws of the same name never share a model."""
+    return law_identity(spec.law), spec.key() + (data.shape_key() if data is not None else "")
+
+
 def compiled_model(spec: ModelSpec, data: ModelData):
-    """The nutpie model for ``spec`` holding ``data``; compiled on first use only."""
-    key = spec.key() + data.shape_key()
+    """The nutpie model for ``spec`` holding ``data``; compiled on first use only (see :func:`cache_key`)."""
+    key = cache_key(spec, data)
     if key not in _compiled:
         log.info("compiling the %s model", spec.law.name)
         _compiled[key] = compile_nutpie(build_model(spec, data))
@@ -135,9 +146,28 @@ def _sample_pymc(spec: ModelSpec, data: ModelData, settings: SamplerSettings) ->
 
 def sample_posterior(spec: ModelSpec, data: ModelData, settings: SamplerSettings) -> xr.DataTree:
     """Posterior and sample statistics of ``spec`` on ``data``."""
-    if settings.sampler == "nutpie":
-        try:
-            return _sample_nutpie(spec, data, settings)
-        except ImportError:
-            log.warning("nutpie is not installed: sampling with PyMC's NUTS instead")
-    return _sample_pymc(spec, data, settings)
+    with _start_failures(spec):
+        if settings.sampler == "nutpie":
+            try:
+                return _sample_nutpie(spec, data, settings)
+            except ImportError:
+                log.warning("nutpie is not installed: sampling with PyMC's NUTS instead")
+        return _sample_pymc(spec, data, settings)
+
+
+START_FAILURES = ("All initialization points failed", "Initial evaluation of model at starting point failed")
+
+
+@contextlib.contextmanager
+def _start_failures(spec: ModelSpec):
+    """A sampler that finds no starting point with a finite log-density: one line saying what to check."""
+    try:
+        yield
+    except Exception as err:
+        if not any(text in str(err) for text in START_FAILURES):
+            raise
+        raise SamplingFailedError(
+            f"sampling law {spec.law.name!r} could not start: the log-density is not finite at any starting "
+            "point (the law's mean is NaN, infinite or out of its output's range at some run for parameters "
+            "near the priors' centre); check the runs' inputs, the law's mean function and the priors"
+        ) from None

@@ -39,3 +39,19 @@ def quick_fit(simulated_runs):
     import bayescale as bs
 
     return bs.fit("chinchilla", simulated_runs, draws=300, tune=300, chains=2, seed=11, warn=False)
+
+
+@pytest.fixture(scope="session")
+def tiny_runs() -> pd.DataFrame:
+    """20 simulated runs: every third of :func:`simulate_chinchilla`'s grid."""
+    return simulate_chinchilla().iloc[::3].reset_index(drop=True)
+
+
+@pytest.fixture(scope="session")
+def tiny_fit_file(tmp_path_factory, tiny_runs) -> Path:
+    """One small saved fit (2 chains x 100 draws on 20 runs), for tests that need a file, not a good posterior."""
+    import bayescale as bs
+
+    path = tmp_path_factory.mktemp("tiny_fit") / "fit.nc"
+    bs.fit("chinchilla", tiny_runs, draws=100, tune=100, chains=2, seed=3, warn=False).save(path)
+    return path

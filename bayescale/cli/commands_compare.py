@@ -10,7 +10,7 @@ import typer
 from bayescale.cli.common import app, err, frame_table, out, parse_pairs, print_json, user_errors
 from bayescale.comparison import compare as compare_laws
 from bayescale.comparison import compare_sequential
-from bayescale.errors import BayescaleInputError
+from bayescale.errors import BayescaleInputError, check_seed, check_whole
 from bayescale.fit import load_fit
 
 
@@ -32,6 +32,8 @@ def compare(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON only.")] = False,
 ) -> None:
     """Compare laws by PSIS-LOO and, with --holdout, by how well they predict held-out runs."""
+    check_seed(seed, "--seed")
+    check_whole(sequential, "--sequential", 0, 10**6)
     runs = None
     if len(inputs) == 1 and inputs[0].suffix.lower() == ".csv":
         if not laws:

@@ -11,6 +11,7 @@ import typer
 
 from bayescale.cli.common import (
     app,
+    check_names,
     err,
     frame_table,
     out,
@@ -20,26 +21,43 @@ from bayescale.cli.common import (
     user_errors,
 )
 from bayescale.decisions import compare_recipes, isoflop, next_run, optimal
-from bayescale.errors import BayescaleInputError
+from bayescale.errors import BayescaleInputError, check_interval, check_number, check_seed, check_whole
 from bayescale.fit import load_fit
+from bayescale.runs import read_table
 
 JSON_OPTION = typer.Option("--json", help="Print JSON only.")
 
 
+MAX_BUDGETS = 1000
+
+
 def parse_flops(text: str) -> np.ndarray:
     """``"1e22,1e24"`` -> the list; ``"1e20:1e25"`` -> one budget per decade (``1e20:1e25:11`` for 11 points)."""
+    usage = f"--flops {text!r}: expected budgets 1e22,1e24 or a range 1e20:1e25[:points]"
     try:
-        if ":" in text:
-            parts = [float(p) for p in text.split(":")]
-            if len(parts) not in (2, 3) or parts[0] <= 0 or parts[1] <= parts[0]:
-                raise ValueError
-            count = int(parts[2]) if len(parts) == 3 else int(round(np.log10(parts[1] / parts[0]))) + 1
-            return np.geomspace(parts[0], parts[1], max(count, 2))
-        values = np.array([float(p) for p in text.split(",") if p.strip()])
+        parts = [float(p) for p in text.split(":")] if ":" in text else None
+        values = None if parts else np.array([float(p) for p in text.split(",") if p.strip()])
     except ValueError:
-        raise BayescaleInputError(f"--flops {text!r}: expected 1e22,1e24 or a range 1e20:1e25[:points]") from None
-    if not len(values) or np.any(values <= 0):
-        raise BayescaleInputError(f"--flops {text!r}: budgets must be positive numbers")
+        raise BayescaleInputError(usage) from None
+    if parts is not None:
+        if len(parts) not in (2, 3) or not np.all(np.isfinite(parts)):
+            raise BayescaleInputError(usage)
+        low, high = parts[:2]
+        if not 0 < low < high:
+            raise BayescaleInputError(f"--flops {text!r}: a range needs 0 < start < end")
+        if len(parts) == 3:
+            if parts[2] != int(parts[2]) or not 2 <= parts[2] <= MAX_BUDGETS:
+                raise BayescaleInputError(
+                    f"--flops {text!r}: the number of points must be a whole number, 2 to {MAX_BUDGETS}"
+                )
+            count = int(parts[2])
+        else:
+            count = max(int(round(np.log10(high / low))) + 1, 2)
+        return np.geomspace(low, high, count)
+    if not len(values) or not np.all(np.isfinite(values)) or np.any(values <= 0):
+        raise BayescaleInputError(f"--flops {text!r}: budgets must be finite positive numbers")
+    if len(values) > MAX_BUDGETS:
+        raise BayescaleInputError(f"--flops {text!r}: at most {MAX_BUDGETS} budgets")
     return values
 
 
@@ -85,6 +103,8 @@ def isoflop_command(
     as_json: Annotated[bool, JSON_OPTION] = False,
 ) -> None:
     """Iso-FLOP analysis: each budget's optimal N and D, and the power laws N* ∝ C^a, D* ∝ C^b."""
+    check_seed(seed, "--seed")
+    check_interval(interval)
     result = isoflop(
         runs, budget=budget_column, params=params_column, tokens=tokens_column, loss=loss_column,
         draws=draws, tune=tune, chains=chains, seed=seed, warn=False,
@@ -113,6 +133,8 @@ def recipes(
     as_json: Annotated[bool, JSON_OPTION] = False,
 ) -> None:
     """Probability that recipe A beats B per budget, the crossover compute and B's compute multiplier."""
+    if ratio is not None:
+        check_number(ratio, "--ratio", positive=True)
     result = compare_recipes(load_fit(fit_a), load_fit(fit_b), parse_flops(flops), ratio=ratio)
     table, crossover = result.table(interval), result.crossover_summary(interval)
     if as_json:
@@ -140,12 +162,18 @@ def next_run_command(
     as_json: Annotated[bool, JSON_OPTION] = False,
 ) -> None:
     """Rank candidate runs by how much each is expected to shrink the target's interval."""
+    check_seed(seed, "--seed")
+    check_whole(top, "--top", 1, 10**9)
+    if budget is not None:
+        check_number(budget, "--budget", positive=True)
     if not candidates.is_file():
         raise BayescaleInputError(f"--candidates: file not found: {candidates}")
+    table, _ = read_table(candidates)
+    result = load_fit(fit_file)
+    point = check_names(parse_pairs([target], "--target", numeric=True), result.law, result.columns, "--target")
     ranked = next_run(
-        load_fit(fit_file), parse_pairs([target], "--target", numeric=True), pd.read_csv(candidates), budget,
-        interval=interval, predictive=predictive, n_sim=n_sim, seed=seed,
-    ).head(top)  # fmt: skip
+        result, point, table, budget, interval=interval, predictive=predictive, n_sim=n_sim, seed=seed
+    ).head(top)
     if as_json:
         print_json(_records(ranked))
         return

@@ -12,6 +12,7 @@ from rich.table import Table
 from bayescale.catalog import available_laws, get_law
 from bayescale.cli.common import (
     app,
+    check_names,
     err,
     out,
     parse_pairs,
@@ -24,7 +25,8 @@ from bayescale.cli.common import (
     summary_table,
     user_errors,
 )
-from bayescale.errors import BayescaleInputError
+from bayescale.errors import BayescaleInputError, check_seed
+from bayescale.files import check_output_path
 from bayescale.fit import fit, load_fit
 
 DEMO_TARGETS = {"Chinchilla-70B": (70e9, 1.4e12), "Llama-3-405B": (405e9, 15.6e12)}
@@ -37,6 +39,7 @@ def demo(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON only.")] = False,
 ) -> None:
     """Fit the Chinchilla law to Epoch AI's 240 runs and extrapolate to 70B and 405B models."""
+    check_seed(seed, "--seed")
     from bayescale import datasets
 
     runs = datasets.load("chinchilla").query("not epoch_excluded")
@@ -103,6 +106,9 @@ def fit_command(
     seed: int | None = None,
 ) -> None:
     """Fit a law to runs and save the fit."""
+    inputs = [runs, *([Path(law)] if Path(law).is_file() else [])]
+    check_output_path(output, "-o", inputs=inputs)  # before sampling, not after
+    check_seed(seed, "--seed")
     result = fit(
         law,
         runs,
@@ -140,7 +146,7 @@ def predict(
 ) -> None:
     """Predict at new inputs: the law's median and interval, and the interval for a new run."""
     result = load_fit(fit_file)
-    points = [parse_pairs([a], "--at", numeric=True) for a in at]
+    points = [check_names(parse_pairs([a], "--at", numeric=True), result.law, result.columns, "--at") for a in at]
     names = {tuple(sorted(p)) for p in points}
     if len(names) > 1:
         raise BayescaleInputError("every --at must name the same inputs")

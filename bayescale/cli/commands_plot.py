@@ -11,9 +11,11 @@ matplotlib.use("Agg")
 
 import pandas as pd  # noqa: E402
 import typer  # noqa: E402
+from matplotlib.backend_bases import FigureCanvasBase  # noqa: E402
 
-from bayescale.cli.common import app, err, parse_pairs, user_errors  # noqa: E402
+from bayescale.cli.common import app, check_names, err, parse_pairs, user_errors  # noqa: E402
 from bayescale.errors import BayescaleInputError  # noqa: E402
+from bayescale.files import check_output_path, write_atomically  # noqa: E402
 from bayescale.fit import load_fit  # noqa: E402
 from bayescale.plots import plot_extrapolation, plot_frontier, plot_posterior  # noqa: E402
 from bayescale.report import write_report  # noqa: E402
@@ -21,8 +23,15 @@ from bayescale.report import write_report  # noqa: E402
 KINDS = ("extrapolation", "posterior", "frontier")
 
 
-def _targets(items: list[str]) -> pd.DataFrame | None:
-    return pd.DataFrame([parse_pairs([t], "--target", numeric=True) for t in items]) if items else None
+def _targets(items: list[str], result) -> pd.DataFrame | None:
+    points = [check_names(parse_pairs([t], "--target", numeric=True), result.law, result.columns, "--target")
+              for t in items]  # fmt: skip
+    return pd.DataFrame(points) if points else None
+
+
+def figure_suffixes() -> list[str]:
+    """File types matplotlib can write: .png, .pdf, .svg and the rest."""
+    return [f".{kind}" for kind in FigureCanvasBase.get_supported_filetypes()]
 
 
 @app.command()
@@ -36,14 +45,16 @@ def plot(
     """Draw a figure of a saved fit."""
     if kind not in KINDS:
         raise BayescaleInputError(f"--kind {kind!r}: choose one of {', '.join(KINDS)}")
+    check_output_path(output, "-o", suffixes=figure_suffixes(), inputs=[fit_file])
     result = load_fit(fit_file)
     if kind == "extrapolation":
-        figure = plot_extrapolation(result, targets=_targets(target)).figure
+        figure = plot_extrapolation(result, targets=_targets(target, result)).figure
     elif kind == "frontier":
         figure = plot_frontier(result)
     else:
         figure = plot_posterior(result)
-    figure.savefig(output, dpi=130, bbox_inches="tight")
+    file_type = output.suffix.lower().lstrip(".")
+    write_atomically(output, lambda path: figure.savefig(path, format=file_type, dpi=130, bbox_inches="tight"))
     err.print(f"saved {output}", highlight=False)
 
 
@@ -55,5 +66,7 @@ def report(
     target: Annotated[list[str], typer.Option(help="Predict at: params=7e10,tokens=1.4e12.")] = [],  # noqa: B006
 ) -> None:
     """Write a self-contained HTML report of a saved fit."""
-    write_report(load_fit(fit_file), output, _targets(target))
+    check_output_path(output, "-o", suffixes=[".html", ".htm"], inputs=[fit_file])
+    result = load_fit(fit_file)
+    write_report(result, output, _targets(target, result))
     err.print(f"saved {output}", highlight=False)

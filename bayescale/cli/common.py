@@ -7,18 +7,49 @@ import functools
 import json
 import math
 import sys
+import warnings
+from collections.abc import Mapping
 
 import pandas as pd
 import typer
 from pymc_extras.prior import Prior, UnsupportedDistributionError
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+from typer import Abort
+from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
+from typer.core import TyperGroup
 
 from bayescale.diagnostics import Diagnostics
-from bayescale.errors import BayescaleInputError
+from bayescale.errors import BayescaleInputError, one_line
 from bayescale.fit import Fit
+from bayescale.law import Law
+
+
+class OneLineErrors(TyperGroup):
+    """Command-line usage errors (an unknown option, ``--draws abc``) as one line and exit status 2,
+    like every other bad input, instead of a usage box."""
+
+    def main(self, *args, standalone_mode: bool = True, **kwargs):
+        if not standalone_mode:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        try:
+            code = super().main(*args, standalone_mode=False, **kwargs)
+        except NoArgsIsHelpError as problem:  # the help is already shown
+            sys.exit(problem.exit_code)
+        except ClickException as problem:
+            command = problem.ctx.command_path if getattr(problem, "ctx", None) else "bayescale"
+            message = f"{command}: {one_line(problem.format_message())} (see {command} --help)"
+            err.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
+            sys.exit(2 if isinstance(problem, UsageError) else problem.exit_code)
+        except Abort:
+            err.print("aborted", highlight=False)
+            sys.exit(1)
+        sys.exit(code if isinstance(code, int) else 0)
+
 
 app = typer.Typer(
+    cls=OneLineErrors,
     help="Bayesian inference of neural scaling laws: fit, extrapolate with credible intervals.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -28,18 +59,39 @@ out = Console(width=None if sys.stdout.isatty() else 140)
 err = Console(stderr=True, width=None if sys.stderr.isatty() else 140)
 
 
+def _show_warning(previous, message, category, filename, lineno, file=None, line=None) -> None:
+    """bayescale's warnings (and other UserWarnings) as one line on stderr; the rest as Python shows them."""
+    if issubclass(category, UserWarning):
+        err.print(f"[yellow]warning:[/] {escape(one_line(message))}", highlight=False, soft_wrap=True)
+    else:
+        previous(message, category, filename, lineno, file, line)
+
+
 def user_errors(command):
-    """Turn user-input errors into one line on stderr and exit status 2."""
+    """Turn user-input errors into one line on stderr and exit status 2; warnings into one line each."""
 
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
         try:
-            return command(*args, **kwargs)
+            with warnings.catch_warnings():
+                warnings.showwarning = functools.partial(_show_warning, warnings.showwarning)
+                return command(*args, **kwargs)
         except BayescaleInputError as problem:
-            err.print(f"[bold red]error:[/] {problem}", highlight=False, soft_wrap=True)
+            err.print(f"[bold red]error:[/] {escape(one_line(problem))}", highlight=False, soft_wrap=True)
             raise typer.Exit(2) from None
 
     return wrapper
+
+
+def check_names(points: dict, law: Law, columns: Mapping[str, str], option: str) -> dict:
+    """Points given on the command line must name the law's inputs (or the fit's columns for them)."""
+    known = {*law.input_names, *(columns.get(n, n) for n in law.input_names)}
+    unknown = [n for n in points if n not in known]
+    if unknown:
+        raise BayescaleInputError(
+            f"{option} names {', '.join(unknown)}, not an input of law {law.name!r}: use {', '.join(law.input_names)}"
+        )
+    return points
 
 
 def parse_pairs(items: list[str], option: str, numeric: bool = False) -> dict:
@@ -97,7 +149,7 @@ def print_json(document) -> None:
 def print_diagnostics(result: Fit | Diagnostics) -> None:
     """The sampler's health in plain words, on stderr: green when fine, yellow otherwise."""
     diagnostics = result if isinstance(result, Diagnostics) else result.diagnostics
-    style = "green" if diagnostics.ok else "yellow"
+    style = "green" if diagnostics.ok else ("red" if diagnostics.failed else "yellow")
     err.print(f"[{style}]{diagnostics.report()}[/]", highlight=False)
 
 

@@ -33,6 +33,7 @@ import xarray as xr
 
 from bayescale.diagnostics import Diagnostics, check
 from bayescale.errors import BayescaleInputError, check_interval
+from bayescale.runs import read_table
 from bayescale.sampling import SamplerSettings, compile_nutpie, run_nutpie
 
 from .allocation import _quantiles
@@ -170,10 +171,7 @@ def isoflop(
     >>> result = isoflop("runs.csv", budget="budget_flops")  # doctest: +SKIP
     >>> result.exponents(0.9)["a_median"], result.table()  # doctest: +SKIP
     """
-    if isinstance(runs, str | Path):
-        if not Path(runs).is_file():
-            raise BayescaleInputError(f"runs file not found: {runs}")
-        runs = pd.read_csv(runs)
+    runs, _ = read_table(runs)
     frame = runs.reset_index(drop=True)
     budget_values = _column(frame, budget, "budget")
     log_params = np.log(_column(frame, params, "params"))

@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping
 import numpy as np
 import pandas as pd
 
-from bayescale.errors import BayescaleInputError, check_interval
+from bayescale.errors import BayescaleInputError, check_interval, check_seed
 from bayescale.fit import Fit
 from bayescale.points import prediction_points
 from bayescale.predict import pointwise_log_likelihood, predictive_draws
@@ -84,6 +84,7 @@ def next_run(
     if n_sim < 10:
         raise BayescaleInputError(f"n_sim={n_sim} is too few simulated outcomes; use 100 or more")
     check_interval(interval)
+    check_seed(seed)
     if budget is not None and not budget > 0:
         raise BayescaleInputError(f"budget={budget} must be a positive number of FLOPs")
     target_point = prediction_points(fit.law, pd.DataFrame([dict(target)]), fit.columns)
