@@ -9,16 +9,19 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import typer  # noqa: E402
 
 from bayescale.cli.common import app, err, parse_pairs, user_errors  # noqa: E402
+from bayescale.decisions import optimal  # noqa: E402
 from bayescale.errors import BayescaleInputError  # noqa: E402
 from bayescale.fit import load_fit  # noqa: E402
 from bayescale.plots import plot_extrapolation, plot_frontier, plot_posterior  # noqa: E402
 from bayescale.report import write_report  # noqa: E402
 
 KINDS = ("extrapolation", "posterior", "frontier")
+FRONTIER_FLOPS = np.geomspace(1e18, 1e26, 40)
 
 
 def _targets(items: list[str]) -> pd.DataFrame | None:
@@ -32,15 +35,20 @@ def plot(
     output: Annotated[Path, typer.Option("-o", "--output", help="Figure file (.png, .pdf, .svg).")],
     kind: Annotated[str, typer.Option(help=f"One of: {', '.join(KINDS)}.")] = "extrapolation",
     target: Annotated[list[str], typer.Option(help="Mark a target: params=7e10,tokens=1.4e12.")] = [],  # noqa: B006
+    group: Annotated[
+        str | None, typer.Option(help="Frontier of one group of a grouped fit; unknown or absent: a new group.")
+    ] = None,
 ) -> None:
     """Draw a figure of a saved fit."""
     if kind not in KINDS:
         raise BayescaleInputError(f"--kind {kind!r}: choose one of {', '.join(KINDS)}")
+    if group is not None and kind != "frontier":
+        raise BayescaleInputError(f"--group draws the frontier of one group; --kind {kind!r} has none")
     result = load_fit(fit_file)
     if kind == "extrapolation":
         figure = plot_extrapolation(result, targets=_targets(target)).figure
     elif kind == "frontier":
-        figure = plot_frontier(result)
+        figure = plot_frontier(optimal(result, FRONTIER_FLOPS, group=group))
     else:
         figure = plot_posterior(result)
     figure.savefig(output, dpi=130, bbox_inches="tight")
