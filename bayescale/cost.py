@@ -9,6 +9,7 @@ forward pass, 4 for the backward pass) and 2 per parameter per served token (Kap
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -52,7 +53,8 @@ class Cost:
     def __post_init__(self) -> None:
         for name in ("training", "inference"):
             value = getattr(self, name)
-            if not callable(value) and not (np.isscalar(value) and np.isfinite(value) and value > 0):
+            number = isinstance(value, numbers.Real) and not isinstance(value, bool)
+            if not callable(value) and not (number and np.isfinite(value) and value > 0):
                 raise BayescaleInputError(
                     f"cost {name}={value!r} must be a positive number of FLOPs per unit or a function (N, D) -> FLOPs"
                 )
