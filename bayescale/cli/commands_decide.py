@@ -92,9 +92,12 @@ def isoflop_command(
     runs: Annotated[Path, typer.Argument(help="CSV of runs grouped by compute budget.")],
     budget_column: Annotated[str, typer.Option(help="Column holding each run's compute budget.")] = "flops_budget",
     params_column: Annotated[str, typer.Option(help="Column of parameter counts.")] = "params",
-    tokens_column: Annotated[str, typer.Option(help="Column of training tokens, if any (else D = C / 6N).")] = "tokens",
+    tokens_column: Annotated[
+        str, typer.Option(help="Column of training tokens, if any (else D from C = k N D).")
+    ] = "tokens",
     loss_column: Annotated[str, typer.Option(help="Column of losses.")] = "loss",
-    interval: float = 0.9,
+    cost_factor: Annotated[float | None, COST_OPTION] = None,
+    interval: Annotated[float, typer.Option(help="Width of the intervals.")] = 0.9,
     draws: int = 1000,
     tune: int = 1000,
     chains: int = 4,
@@ -104,7 +107,7 @@ def isoflop_command(
     """Iso-FLOP analysis: each budget's optimal N and D, and the power laws N* ∝ C^a, D* ∝ C^b."""
     result = isoflop(
         runs, budget=budget_column, params=params_column, tokens=tokens_column, loss=loss_column,
-        draws=draws, tune=tune, chains=chains, seed=seed, warn=False,
+        cost=cost_of(cost_factor), draws=draws, tune=tune, chains=chains, seed=seed, warn=False,
     )  # fmt: skip
     table, exponents = result.table(interval), result.exponents(interval)
     if as_json:
