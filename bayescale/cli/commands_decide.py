@@ -93,7 +93,7 @@ def isoflop_command(
     budget_column: Annotated[str, typer.Option(help="Column holding each run's compute budget.")] = "flops_budget",
     params_column: Annotated[str, typer.Option(help="Column of parameter counts.")] = "params",
     tokens_column: Annotated[
-        str, typer.Option(help="Column of training tokens, if any (else D from C = k N D).")
+        str, typer.Option(help="Column of training tokens, if any (else D from the cost).")
     ] = "tokens",
     loss_column: Annotated[str, typer.Option(help="Column of losses.")] = "loss",
     cost_factor: Annotated[float | None, COST_OPTION] = None,
