@@ -190,3 +190,22 @@ def test_a_cost_names_the_law_inputs_it_takes(renamed_fit):
     expected = power_cost_optimum(raw, BUDGETS[None, :], p=1.0)  # Chinchilla's own closed form
     np.testing.assert_allclose(allocation.params.values.reshape(-1, 3), expected, rtol=1e-4)
     assert LossSurface(renamed_fit, cost).scales == (scale_n, scale_d)
+
+
+@pytest.mark.parametrize("name", [n for n in bs.available_laws() if bs.get_law(n).optimum is not None])
+def test_a_declared_optimum_minimizes_the_law_at_fixed_product(name):
+    from bayescale.predict import law_mean
+
+    law = bs.get_law(name)
+    # Five draws from the law's priors: the closed form must hold wherever the priors reach.
+    params = {p: law.params[p].prior.sample_prior(draws=5, random_seed=k)["variable"].values.ravel()
+              for k, p in enumerate(law.param_names)}  # fmt: skip
+    first, second = law.input_names
+    for product in (1e-2, 1.0, 1e4):  # N D in the law's scaled units
+        best = np.asarray(law.optimum(product, *(params[p] for p in law.param_names)))
+        for factor in (1 - 1e-3, 1 + 1e-3, 0.5, 2.0):  # any other split of the product is worse
+            for i in range(5):
+                draw = {p: v[[i]] for p, v in params.items()}
+                sizes = np.array([best[i], best[i] * factor])
+                mean = law_mean(law, draw, {first: sizes, second: product / sizes})[next(iter(law.outputs))][0]
+                assert mean[0] < mean[1]

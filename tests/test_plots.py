@@ -129,6 +129,8 @@ def test_frontier_plot_has_bands_and_published_points(quick_fit, tmp_path):
     done = CliRunner().invoke(app, ["plot", str(path), "--kind", "frontier", "-o", str(png)])
     assert done.exit_code == 0, done.output
     assert imread(png)[..., :3].var() > PIXEL_VARIANCE_FLOOR
+    grouped = CliRunner().invoke(app, ["plot", str(path), "--kind", "extrapolation", "--group", "c4", "-o", str(png)])
+    assert grouped.exit_code == 2 and "--group" in grouped.stderr
 
 
 def test_isoflop_plot_shows_valleys_and_optima():
