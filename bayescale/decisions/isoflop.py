@@ -92,10 +92,9 @@ class IsoflopResult:
 
     def tokens_at(self, params: xr.DataArray) -> xr.DataArray:
         """D for N at each budget: N x D of the budget's runs over N, or from the cost."""
-        budgets = xr.DataArray(self.budgets, coords={BUDGET_DIM: self.budgets})
         if self.products is not None:
             return xr.DataArray(self.products, coords={BUDGET_DIM: self.budgets}) / params
-        return xr.apply_ufunc(self.cost.data_for, params, budgets)
+        return xr.apply_ufunc(self.cost.data_for, params, xr.DataArray(self.budgets, coords={BUDGET_DIM: self.budgets}))
 
     @property
     def draws(self) -> xr.Dataset:
@@ -107,11 +106,11 @@ class IsoflopResult:
         post = self.posterior
         params = np.exp(post["log_params_opt"])
         tokens = self.tokens_at(params)
-        log_c = np.log(self.budgets) - np.log(self.budgets).mean()
-        line = np.exp(post["log_params_ref"] + post["a"] * xr.DataArray(log_c, coords={BUDGET_DIM: self.budgets}))
+        log_c = np.log(self.budgets)
+        log_c = xr.DataArray(log_c - log_c.mean(), coords={BUDGET_DIM: self.budgets})
+        line = np.exp(post["log_params_ref"] + post["a"] * log_c)
         log_tokens = np.log(self.tokens_at(line))
-        centred = log_tokens - log_tokens.mean(BUDGET_DIM)
-        b = (centred * xr.DataArray(log_c, coords={BUDGET_DIM: self.budgets})).sum(BUDGET_DIM) / (log_c @ log_c)
+        b = ((log_tokens - log_tokens.mean(BUDGET_DIM)) * log_c).sum(BUDGET_DIM) / float((log_c**2).sum())
         values = {
             "params_opt": params,
             "tokens_opt": tokens,
