@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 import bayescale as bs
 from bayescale.cli import app
-from bayescale.decisions import compare_recipes, compute_to_target, optimal
+from bayescale.decisions import compare_recipes, compute_to_target, next_run, optimal
 from tests.conftest import CHINCHILLA_TRUTH, simulate_chinchilla
 
 BUDGETS = np.array([1e20, 1e22, 1e24])
@@ -98,6 +98,17 @@ def test_decision_draws_work_with_arviz_stats(grouped_fit):
     reach = compute_to_target(grouped_fit, 2.0, group="c4")
     assert reach.draws["flops"].dims == ("chain", "draw")
     assert float(arviz_stats.mcse(reach.draws)["flops"]) < 0.1 * float(reach.flops.std())
+
+
+def test_next_run_for_a_group(grouped_fit):
+    candidates = pd.DataFrame({"params": [1e8, 2e9], "tokens": [2e9, 4e10]})
+    target = {"params": 7e10, "tokens": 1.4e12}
+    ranked = next_run(grouped_fit, target, candidates, group="pile", n_sim=50)
+    law = grouped_fit.predict(group="pile", **target).iloc[0]
+    assert ranked["current_width"].iloc[0] == pytest.approx(law["upper"] - law["lower"], rel=1e-9)
+    assert (ranked["expected_width"] <= ranked["current_width"] * 1.01).all()
+    new = next_run(grouped_fit, target, candidates, group=None, n_sim=50)
+    assert new["current_width"].iloc[0] > 1.5 * ranked["current_width"].iloc[0]  # a new group: the population's spread
 
 
 def downstream_runs(seed: int = 0) -> pd.DataFrame:
