@@ -21,6 +21,7 @@ def predict_chain(
     second: Fit,
     table: pd.DataFrame | None = None,
     *,
+    groups: tuple[str | None, str | None] = (None, None),
     interval: float = 0.9,
     seed: int | None = 0,
     **inputs,
@@ -30,8 +31,16 @@ def predict_chain(
     The second law's only input must be the first law's output (e.g. ``loss``). Draws are
     paired by index (the shorter posterior sets the count); the first stage contributes a
     new run's value (law plus noise), as the measured loss a real run would reach.
-    Returns the same columns as :meth:`Fit.predict`.
+    ``groups`` names a group for each stage (a dataset of a grouped loss fit, a task of a
+    grouped downstream fit); None or an unknown name is a new group from that fit's
+    population. Returns the same columns as :meth:`Fit.predict`.
+
+    Examples
+    --------
+    >>> predict_chain(loss_fit, error_fit, params=7e10, tokens=1.4e12, groups=("c4", None))  # doctest: +SKIP
     """
+    if len(groups) != 2:
+        raise BayescaleInputError(f"groups={groups!r}: give one group per stage, e.g. ('c4', None)")
     link = first.output_name()
     if second.law.input_names != [link]:
         raise BayescaleInputError(
@@ -40,8 +49,8 @@ def predict_chain(
         )
     rng = np.random.default_rng(seed)
     points = prediction_points(first.law, table, first.columns, **inputs)
-    middle = first.new_runs(link, first.mean_draws(link, **points), rng, points)
-    second_draws = second.draws(second.law.param_names)
+    middle = first.new_runs(link, first.mean_draws(link, group=groups[0], **points), rng, points)
+    second_draws = second.param_draws(groups[1], seed)
     n = min(len(middle), len(next(iter(second_draws.values()))))
     params = {k: v[:n] for k, v in second_draws.items()}
     output = second.output_name()

@@ -87,6 +87,12 @@ class Law:
     noise
         Optional prior on the noise scale, replacing the engine's default for the
         output kind.
+    optimum
+        Optional closed form of the compute-optimal allocation, for a law of two inputs:
+        ``optimum(product, param_1, ...)`` returns the first input that minimizes the mean
+        when the product of the two inputs is ``product`` (scaled units, like the mean's).
+        Decisions use it under a cost proportional to that product (C = 6 N D) and search
+        numerically otherwise.
     source, origin
         Filled in by the loader: the law file's text, and the catalog name or the
         file's absolute path (what a saved fit records to find the law again).
@@ -101,6 +107,7 @@ class Law:
     params: Mapping[str, Param]
     derived: Callable | None = None
     noise: Param | None = None
+    optimum: Callable | None = None
     source: str = field(default="", compare=False)
     origin: str = field(default="", compare=False)
 

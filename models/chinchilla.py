@@ -25,6 +25,12 @@ def mean(params, tokens, E, A, alpha, B, beta):
     return E + A / params**alpha + B / tokens**beta
 
 
+def optimal_params(product, E, A, alpha, B, beta):
+    """N minimizing L subject to N D = product (Hoffmann et al. 2022, Eq. 4):
+    N* = G product^(beta / (alpha + beta)), G = (alpha A / (beta B))^(1 / (alpha + beta))."""
+    return (alpha * A / (beta * B)) ** (1 / (alpha + beta)) * product ** (beta / (alpha + beta))
+
+
 def raw_coefficients(E, A, alpha, B, beta):
     return {"A_raw": A * N_REF**alpha, "B_raw": B * D_REF**beta}
 
@@ -63,4 +69,5 @@ law = Law(
         ),
     },
     derived=raw_coefficients,
+    optimum=optimal_params,
 )

@@ -13,20 +13,24 @@ from typer.testing import CliRunner
 import bayescale as bs
 from bayescale.cli import app
 from bayescale.decisions import compare_recipes, compute_to_target, inference_optimal, isoflop, next_run, optimal
-from bayescale.decisions.allocation import LossSurface
-from bayescale.decisions.search import bisect_decreasing, golden_minimum, grid_minimum
+from bayescale.decisions.surface import LossSurface
+from bayescale.search import crossing, grid_minimum
 from tests.conftest import CHINCHILLA_TRUTH, SHARED_DATA, needs_shared_data, simulate_chinchilla
 
 SHORT = {"draws": 300, "tune": 300, "chains": 2}
 
 
 def test_vectorized_searches():
+    # Each element has its own problem, passed through args (SciPy calls f on unfinished elements only).
     centers = np.array([0.5, -2.0, 3.0])
-    found = golden_minimum(lambda x: (x - centers) ** 2, np.full(3, -10.0), np.full(3, 10.0))
-    np.testing.assert_allclose(found, centers, atol=1e-8)
-    roots = bisect_decreasing(lambda x: -x, np.array([-1.0, -5.0, 20.0]), np.zeros(3), np.full(3, 10.0))
+    found, edge = grid_minimum(lambda x, c: (x - c) ** 2 + 1.0, np.full(3, -10.0), np.full(3, 10.0), args=(centers,))
+    np.testing.assert_allclose(found, centers, atol=1e-6)
+    assert not edge.any()
+    roots = crossing(lambda x: -x, np.array([-1.0, -5.0, 20.0]), np.zeros(3), np.full(3, 10.0))
     np.testing.assert_allclose(roots[:2], [1.0, 5.0], atol=1e-9)
     assert np.isnan(roots[2])  # -x never reaches 20 on [0, 10]
+    slopes = np.array([1.0, 2.0, 4.0])
+    np.testing.assert_allclose(crossing(lambda x, k: k * x, 8.0, 0.0, 10.0, args=(slopes,)), [8.0, 4.0, 2.0])
 
     # Two valleys: the grid finds the deeper one, where a golden-section search from the whole
     # range would settle in whichever valley its first bracket keeps.
@@ -41,7 +45,7 @@ def test_vectorized_searches():
 
 def test_closed_form_and_numerical_optimum_agree_per_draw(quick_fit):
     budgets = [1e20, 1e22, 1e24]
-    closed = quick_fit.optimal(budgets)
+    closed = optimal(quick_fit, budgets)
     numerical = optimal(quick_fit, budgets, method="numerical")
     assert closed.method == "closed" and numerical.method == "numerical"
     assert np.max(np.abs(numerical.params / closed.params - 1)) < 1e-3
@@ -53,31 +57,33 @@ def test_closed_form_and_numerical_optimum_agree_per_draw(quick_fit):
     assert np.max(np.abs(custom.params / closed.params - 1)) < 1e-3
     dear = optimal(quick_fit, budgets, cost=lambda n, d: 12 * n * d)
     half = optimal(quick_fit, np.array(budgets) / 2)
-    assert np.max(np.abs(dear.params / half.params - 1)) < 1e-3
+    assert np.max(np.abs(dear.params.values / half.params.values - 1)) < 1e-3  # budgets differ: compare values
     # One budget: the exponents are the local slope between C / 1.5 and 1.5 C.
     single = optimal(quick_fit, 1e22, method="numerical")
     assert np.max(np.abs(single.a / closed.a - 1)) < 1e-3 and np.max(np.abs(single.b / closed.b - 1)) < 1e-3
 
 
 def test_allocation_table_and_exponents(quick_fit):
-    allocation = quick_fit.optimal([1e21, 1e24])
+    allocation = optimal(quick_fit, [1e21, 1e24])
     table = allocation.table(0.9)
     for name in ("params", "tokens", "ratio", "loss"):
         assert (table[f"{name}_lower"] <= table[f"{name}_median"]).all()
         assert (table[f"{name}_median"] <= table[f"{name}_upper"]).all()
-    np.testing.assert_allclose(6 * allocation.params * allocation.tokens, np.broadcast_to([1e21, 1e24], (600, 2)))
+    assert allocation.params.dims == ("chain", "draw", "budget") and allocation.a.dims == ("chain", "draw")
+    assert allocation.params.shape == (2, 300, 2) and list(allocation.params["budget"]) == [1e21, 1e24]
+    np.testing.assert_allclose(6 * allocation.params * allocation.tokens, np.broadcast_to([1e21, 1e24], (2, 300, 2)))
     exponents = allocation.exponents(0.9)
     a = CHINCHILLA_TRUTH["beta"] / (CHINCHILLA_TRUTH["alpha"] + CHINCHILLA_TRUTH["beta"])
     assert exponents["a_lower"] < a < exponents["a_upper"]
     assert exponents["a_median"] + exponents["b_median"] == pytest.approx(1.0)
     with pytest.raises(bs.BayescaleInputError, match="flops"):
-        quick_fit.optimal([-1.0])
+        optimal(quick_fit, [-1.0])
     with pytest.raises(bs.BayescaleInputError, match="interval"):
-        quick_fit.optimal(1e21, interval=1.5)
+        optimal(quick_fit, 1e21, interval=1.5)
     with pytest.raises(bs.BayescaleInputError, match="method='closed'"):
         optimal(quick_fit, 1e21, cost=lambda n, d: 6 * n * d, method="closed")
     # The interval given to optimal() is the summaries' default.
-    wide = quick_fit.optimal([1e21, 1e24], interval=0.99)
+    wide = optimal(quick_fit, [1e21, 1e24], interval=0.99)
     assert wide.table().equals(allocation.table(0.99)) and wide.exponents() == allocation.exponents(0.99)
 
 
@@ -111,8 +117,10 @@ def test_compute_to_target_matches_the_allocation(quick_fit):
     assert np.median(fixed.flops) >= np.median(reach.flops) * 0.999  # fixed ratio is never cheaper
     np.testing.assert_allclose(fixed.tokens / fixed.params, 20)
     assert compute_to_target(quick_fit, 1.0).unreachable == 1.0  # below every draw's E
-    summary = fixed.summary(0.9)
-    assert list(summary.index) == ["flops", "params", "tokens"] and (summary["unreachable"] == 0).all()
+    table = fixed.table(0.9)
+    assert len(table) == 1 and table["unreachable"].iloc[0] == 0
+    for name in ("flops", "params", "tokens"):
+        assert table[f"{name}_lower"].iloc[0] < table[f"{name}_median"].iloc[0] < table[f"{name}_upper"].iloc[0]
     with pytest.raises(bs.BayescaleInputError, match="ratio"):
         compute_to_target(quick_fit, 2.0, ratio=0)
     with pytest.raises(bs.BayescaleInputError, match="lower target"):
@@ -128,9 +136,9 @@ def test_inference_demand_favours_smaller_models(quick_fit):
     assert np.median(heavy.tokens / heavy.params) > np.median(none.tokens / none.params)
     # Every draw reaches exactly the target loss at its optimum.
     surface = LossSurface(quick_fit)
-    np.testing.assert_allclose(surface.loss(heavy.params, heavy.tokens), 2.0, atol=1e-6)
-    summary = heavy.summary(0.9)
-    assert summary.loc["total_flops", "median"] > summary.loc["training_flops", "median"]
+    np.testing.assert_allclose(surface.loss(heavy.params.values.ravel(), heavy.tokens.values.ravel()), 2.0, atol=1e-6)
+    table = heavy.table(0.9)
+    assert table["total_flops_median"].iloc[0] > table["training_flops_median"].iloc[0]
     unreachable = inference_optimal(quick_fit, 1.0, inference_tokens=1e13)  # below every draw's E
     assert unreachable.unreachable == 1.0 and np.isnan(unreachable.params).all()
 
@@ -166,7 +174,8 @@ def test_recipes_pair_thinned_draws(recipe_fits):
     fit_a, fit_b, _ = recipe_fits
     longer = bs.fit("chinchilla", simulate_chinchilla(seed=2), seed=4, warn=False, draws=600, tune=300, chains=2)
     result = compare_recipes(longer, fit_b, [1e20, 1e22, 1e24], ratio=20)
-    assert result.loss_a.shape == result.loss_b.shape == (600, 3)  # 1200 draws thinned to 600
+    # 2 chains of 600 draws thinned to the other fit's 2 chains of 300
+    assert result.loss_a.shape == result.loss_b.shape == (2, 300, 3)
     assert (result.prob_a_better > 0.95).all()
     summary = result.crossover_summary()
     assert summary["fraction"] == result.crossover_fraction < 0.05  # A stays ahead: curves rarely cross
@@ -260,7 +269,7 @@ def test_chinchilla_allocation_on_epoch_runs():
     """Epoch AI's refit (SOURCE.md): a = 0.513 (s.e. 0.020) and about 20 tokens per parameter."""
     runs = pd.read_csv(SHARED_DATA / "chinchilla" / "runs.csv").query("not epoch_excluded")
     fitted = bs.fit("chinchilla", runs, seed=1, warn=False)
-    allocation = fitted.optimal([1e21, 5.88e23, 1e24, 1e26])
+    allocation = optimal(fitted, [1e21, 5.88e23, 1e24, 1e26])
     exponents = allocation.exponents(0.9)
     assert exponents["a_lower"] < 0.513 < exponents["a_upper"]
     # Not asserted: the posterior sd of a (about 0.010) is half Epoch's bootstrap s.e. (0.020),

@@ -16,7 +16,8 @@ from matplotlib.image import imread  # noqa: E402
 
 import bayescale as bs  # noqa: E402
 from bayescale.cli import app  # noqa: E402
-from bayescale.plots import plot_posterior  # noqa: E402
+from bayescale.decisions import optimal  # noqa: E402
+from bayescale.plots import plot_extrapolation, plot_frontier, plot_posterior  # noqa: E402
 from bayescale.plots.ticks import human  # noqa: E402
 from bayescale.report import build_report  # noqa: E402
 
@@ -45,7 +46,7 @@ def test_human_tick_labels(value, text):
 
 def test_extrapolation_plot_has_bands_lines_and_targets(quick_fit):
     targets = [{"params": 70e9, "tokens": 1.4e12, "label": "Chinchilla-70B"}]
-    ax = quick_fit.plot_extrapolation(targets=targets)
+    ax = plot_extrapolation(quick_fit, targets=targets)
     assert ax.get_xscale() == "log" and ax.get_yscale() == "log"
     assert ax.get_xlabel() == "training tokens D (tokens)" and ax.get_ylabel() == "loss L (nats/token)"
     n_series = len([line for line in ax.get_lines() if line.get_label().startswith("N = ")])
@@ -61,7 +62,7 @@ def test_extrapolation_plot_of_one_input_law():
     x = np.geomspace(1e18, 1e21, 20)
     runs = {"x": x, "y": (1.7 + 0.8 * (x / 1e19) ** -0.15) * np.exp(0.01 * rng.standard_normal(20))}
     result = bs.fit("power_law", pd.DataFrame(runs), draws=200, tune=300, chains=2, seed=1, warn=False)
-    ax = result.plot_extrapolation(targets={"x": 1e23})
+    ax = plot_extrapolation(result, targets={"x": 1e23})
     assert len([line for line in ax.get_lines() if line.get_label() == "law median"]) == 1
     assert len([c for c in ax.collections if isinstance(c, PolyCollection)]) == 3
     assert ax.get_xlim()[1] > 1e23
@@ -69,7 +70,7 @@ def test_extrapolation_plot_of_one_input_law():
 
 def test_extrapolation_targets_must_name_every_input(quick_fit):
     with pytest.raises(bs.BayescaleInputError, match="missing tokens"):
-        quick_fit.plot_extrapolation(targets={"params": 1e10})
+        plot_extrapolation(quick_fit, targets={"params": 1e10})
 
 
 def test_posterior_plot_overlays_published_values(quick_fit):
@@ -110,24 +111,26 @@ def test_plot_and_report_commands(quick_fit, tmp_path):
 def test_frontier_plot_has_bands_and_published_points(quick_fit, tmp_path):
     from typer.testing import CliRunner
 
-    from bayescale.plots import plot_frontier
-
     published = {"Chinchilla-70B": pd.DataFrame({"flops": [5.88e23], "params": [70e9], "tokens": [1.4e12]})}
-    figure = plot_frontier(quick_fit, flops=(1e19, 1e25), published=published)
+    allocation = optimal(quick_fit, np.geomspace(1e19, 1e25, 20))
+    figure = plot_frontier(allocation, published=published)
     params_ax, tokens_ax = figure.axes
     for ax in (params_ax, tokens_ax):
         assert ax.get_xscale() == "log" and ax.get_yscale() == "log"
-        assert ax.get_xlabel() == "training compute C (FLOPs)"
+        assert ax.get_xlabel() == "training compute C (FLOPs, C = 6 N D)"
+        np.testing.assert_allclose(ax.get_lines()[0].get_xdata(), allocation.flops)  # the allocation's budgets
         assert len([c for c in ax.collections if isinstance(c, PolyCollection)]) == 2  # 50% and 90% bands
         assert len(ax.get_lines()) == 1
         assert any(c.get_label() == "Chinchilla-70B" for c in ax.collections)
-    assert params_ax.get_title().startswith("N* ∝ C^a")
+    assert params_ax.get_title().startswith(f"N* ∝ C^a: a = {allocation.exponents(0.9)['a_median']:.3f}")
     assert pixel_variance(figure) > PIXEL_VARIANCE_FLOOR
     path = quick_fit.save(tmp_path / "fit.nc")
     png = tmp_path / "frontier.png"
     done = CliRunner().invoke(app, ["plot", str(path), "--kind", "frontier", "-o", str(png)])
     assert done.exit_code == 0, done.output
     assert imread(png)[..., :3].var() > PIXEL_VARIANCE_FLOOR
+    grouped = CliRunner().invoke(app, ["plot", str(path), "--kind", "extrapolation", "--group", "c4", "-o", str(png)])
+    assert grouped.exit_code == 2 and "--group" in grouped.stderr
 
 
 def test_isoflop_plot_shows_valleys_and_optima():

@@ -20,12 +20,25 @@ from bayescale.cli.common import (
     print_json,
     user_errors,
 )
+from bayescale.cost import Cost
 from bayescale.decisions import compare_recipes, isoflop, next_run, optimal
 from bayescale.errors import BayescaleInputError, check_interval, check_number, check_seed, check_whole
 from bayescale.fit import load_fit
 from bayescale.runs import read_table
 
 JSON_OPTION = typer.Option("--json", help="Print JSON only.")
+COST_OPTION = typer.Option(help="Training FLOPs per parameter per token: C = k N D (6 for a dense transformer).")
+GROUP_OPTION = typer.Option(help="A group of a grouped fit; unknown or absent: a new group from the population.")
+
+
+def cost_of(factor: float | None) -> Cost | None:
+    """The cost model C = factor N D (None: the default, 6 N D), with the option named in its error."""
+    if factor is None:
+        return None
+    try:
+        return Cost(training=factor)
+    except BayescaleInputError:
+        raise BayescaleInputError(f"--cost-factor {factor}: must be a positive number of FLOPs") from None
 
 
 MAX_BUDGETS = 1000
@@ -70,16 +83,20 @@ def _records(frame: pd.DataFrame) -> list[dict]:
 def optimal_command(
     fit_file: Annotated[Path, typer.Argument(help="A saved fit (.nc) of a law of params and tokens.")],
     flops: Annotated[str, typer.Option(help="Budgets: 1e22,1e24 or a range 1e20:1e25.")],
-    interval: float = 0.9,
+    group: Annotated[str | None, GROUP_OPTION] = None,
+    cost_factor: Annotated[float | None, COST_OPTION] = None,
+    interval: Annotated[float, typer.Option(help="Width of the intervals.")] = 0.9,
     as_json: Annotated[bool, JSON_OPTION] = False,
 ) -> None:
-    """Compute-optimal parameters, tokens and loss per budget (C = 6ND), with the exponents a and b."""
-    allocation = optimal(load_fit(fit_file), parse_flops(flops), interval=interval)
+    """Compute-optimal parameters, tokens and loss per budget (C = k N D), with the exponents a and b."""
+    allocation = optimal(load_fit(fit_file), parse_flops(flops), cost=cost_of(cost_factor), group=group,
+                         interval=interval)  # fmt: skip
     table, exponents = allocation.table(interval), allocation.exponents(interval)
     if as_json:
         print_json([row | exponents for row in _records(table)])
         return
-    out.print(frame_table(table.set_index("flops"), f"Compute-optimal allocation ({interval:.0%} intervals)", "flops"))
+    title = f"Compute-optimal allocation, {allocation.cost.describe()}" + (f", group {group}" if group else "")
+    out.print(frame_table(table.set_index("flops"), f"{title} ({interval:.0%} intervals)", "flops"))
     out.print(
         f"N* ∝ C^a: a = {exponents['a_median']:.3f} ({exponents['a_lower']:.3f} to {exponents['a_upper']:.3f}); "
         f"D* ∝ C^b: b = {exponents['b_median']:.3f} ({allocation.method} solution)",
@@ -93,9 +110,12 @@ def isoflop_command(
     runs: Annotated[Path, typer.Argument(help="CSV of runs grouped by compute budget.")],
     budget_column: Annotated[str, typer.Option(help="Column holding each run's compute budget.")] = "flops_budget",
     params_column: Annotated[str, typer.Option(help="Column of parameter counts.")] = "params",
-    tokens_column: Annotated[str, typer.Option(help="Column of training tokens, if any (else D = C / 6N).")] = "tokens",
+    tokens_column: Annotated[
+        str, typer.Option(help="Column of training tokens, if any (else D from the cost).")
+    ] = "tokens",
     loss_column: Annotated[str, typer.Option(help="Column of losses.")] = "loss",
-    interval: float = 0.9,
+    cost_factor: Annotated[float | None, COST_OPTION] = None,
+    interval: Annotated[float, typer.Option(help="Width of the intervals.")] = 0.9,
     draws: int = 1000,
     tune: int = 1000,
     chains: int = 4,
@@ -107,7 +127,7 @@ def isoflop_command(
     check_interval(interval)
     result = isoflop(
         runs, budget=budget_column, params=params_column, tokens=tokens_column, loss=loss_column,
-        draws=draws, tune=tune, chains=chains, seed=seed, warn=False,
+        cost=cost_of(cost_factor), draws=draws, tune=tune, chains=chains, seed=seed, warn=False,
     )  # fmt: skip
     table, exponents = result.table(interval), result.exponents(interval)
     if as_json:
@@ -126,21 +146,31 @@ def isoflop_command(
 @user_errors
 def recipes(
     fit_a: Annotated[Path, typer.Argument(help="Fit of recipe A (.nc).")],
-    fit_b: Annotated[Path, typer.Argument(help="Fit of recipe B (.nc), same law.")],
     flops: Annotated[str, typer.Option(help="Budgets: 1e20:1e25 or a list.")],
+    fit_b: Annotated[
+        Path | None, typer.Argument(help="Fit of recipe B (.nc), same law; absent: A's fit (compare two groups).")
+    ] = None,
+    group_a: Annotated[str | None, typer.Option(help="Recipe A's group in its fit.")] = None,
+    group_b: Annotated[str | None, typer.Option(help="Recipe B's group in its fit.")] = None,
     ratio: Annotated[float | None, typer.Option(help="Fixed tokens per parameter instead of optimal.")] = None,
-    interval: float = 0.9,
+    cost_factor: Annotated[float | None, COST_OPTION] = None,
+    interval: Annotated[float, typer.Option(help="Width of the intervals.")] = 0.9,
     as_json: Annotated[bool, JSON_OPTION] = False,
 ) -> None:
     """Probability that recipe A beats B per budget, the crossover compute and B's compute multiplier."""
     if ratio is not None:
         check_number(ratio, "--ratio", positive=True)
-    result = compare_recipes(load_fit(fit_a), load_fit(fit_b), parse_flops(flops), ratio=ratio)
+    first = load_fit(fit_a)
+    second = first if fit_b is None else load_fit(fit_b)
+    result = compare_recipes(
+        first, second, parse_flops(flops), ratio=ratio, groups=(group_a, group_b), cost=cost_of(cost_factor)
+    )
     table, crossover = result.table(interval), result.crossover_summary(interval)
     if as_json:
         print_json({"budgets": _records(table), "crossover": crossover})
         return
-    out.print(frame_table(table.set_index("flops"), "Recipe A against B", "flops"))
+    a, b = result.names
+    out.print(frame_table(table.set_index("flops"), f"Recipe {a} against {b}", "flops"))
     if crossover["fraction"]:
         out.print(f"curves cross in {crossover['fraction']:.0%} of draws, median at {crossover['median']:.3g} FLOPs")
     else:
@@ -153,8 +183,10 @@ def next_run_command(
     fit_file: Annotated[Path, typer.Argument(help="A saved fit (.nc).")],
     target: Annotated[str, typer.Option(help="Where to predict: params=7e10,tokens=1.4e12.")],
     candidates: Annotated[Path, typer.Option(help="CSV of candidate runs (the law's input columns).")],
-    budget: Annotated[float | None, typer.Option(help="Largest affordable cost (FLOPs, C = 6ND).")] = None,
-    interval: float = 0.9,
+    budget: Annotated[float | None, typer.Option(help="Largest affordable cost (FLOPs, C = k N D).")] = None,
+    group: Annotated[str | None, GROUP_OPTION] = None,
+    cost_factor: Annotated[float | None, COST_OPTION] = None,
+    interval: Annotated[float, typer.Option(help="Width of the intervals.")] = 0.9,
     predictive: Annotated[bool, typer.Option(help="Rank by the new-run interval, not the law's.")] = False,
     n_sim: Annotated[int, typer.Option(help="Simulated outcomes per candidate.")] = 200,
     top: Annotated[int, typer.Option(help="How many candidates to show.")] = 10,
@@ -172,7 +204,16 @@ def next_run_command(
     result = load_fit(fit_file)
     point = check_names(parse_pairs([target], "--target", numeric=True), result.law, result.columns, "--target")
     ranked = next_run(
-        result, point, table, budget, interval=interval, predictive=predictive, n_sim=n_sim, seed=seed
+        result,
+        point,
+        table,
+        budget,
+        cost=cost_of(cost_factor),
+        group=group,
+        interval=interval,
+        predictive=predictive,
+        n_sim=n_sim,
+        seed=seed,
     ).head(top)
     if as_json:
         print_json(_records(ranked))

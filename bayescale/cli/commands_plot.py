@@ -9,11 +9,13 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import typer  # noqa: E402
 from matplotlib.backend_bases import FigureCanvasBase  # noqa: E402
 
 from bayescale.cli.common import app, check_names, err, parse_pairs, user_errors  # noqa: E402
+from bayescale.decisions import optimal  # noqa: E402
 from bayescale.errors import BayescaleInputError  # noqa: E402
 from bayescale.files import check_output_path, write_atomically  # noqa: E402
 from bayescale.fit import load_fit  # noqa: E402
@@ -21,6 +23,7 @@ from bayescale.plots import plot_extrapolation, plot_frontier, plot_posterior  #
 from bayescale.report import write_report  # noqa: E402
 
 KINDS = ("extrapolation", "posterior", "frontier")
+FRONTIER_FLOPS = np.geomspace(1e18, 1e26, 40)
 
 
 def _targets(items: list[str], result) -> pd.DataFrame | None:
@@ -41,16 +44,21 @@ def plot(
     output: Annotated[Path, typer.Option("-o", "--output", help="Figure file (.png, .pdf, .svg).")],
     kind: Annotated[str, typer.Option(help=f"One of: {', '.join(KINDS)}.")] = "extrapolation",
     target: Annotated[list[str], typer.Option(help="Mark a target: params=7e10,tokens=1.4e12.")] = [],  # noqa: B006
+    group: Annotated[
+        str | None, typer.Option(help="Frontier of one group of a grouped fit; unknown or absent: a new group.")
+    ] = None,
 ) -> None:
     """Draw a figure of a saved fit."""
     if kind not in KINDS:
         raise BayescaleInputError(f"--kind {kind!r}: choose one of {', '.join(KINDS)}")
     check_output_path(output, "-o", suffixes=figure_suffixes(), inputs=[fit_file])
+    if group is not None and kind != "frontier":
+        raise BayescaleInputError(f"--group draws the frontier of one group; --kind {kind!r} has none")
     result = load_fit(fit_file)
     if kind == "extrapolation":
         figure = plot_extrapolation(result, targets=_targets(target, result)).figure
     elif kind == "frontier":
-        figure = plot_frontier(result)
+        figure = plot_frontier(optimal(result, FRONTIER_FLOPS, group=group))
     else:
         figure = plot_posterior(result)
     file_type = output.suffix.lower().lstrip(".")

@@ -76,7 +76,7 @@ def named_fits(
     return fits
 
 
-def _holdout_frame(fits: Mapping[str, Fit], runs) -> pd.DataFrame:
+def holdout_frame(fits: Mapping[str, Fit], runs) -> pd.DataFrame:
     """The table a holdout rule is evaluated on: the user's runs, else the first fit's."""
     if isinstance(runs, str | Path):
         runs = pd.read_csv(runs)
@@ -142,7 +142,7 @@ def _single_loo(results, bad) -> pd.DataFrame:
 
 
 def _add_holdout(comparison: Comparison, rule, runs, seed: int, workers, executor) -> None:
-    mask = holdout_mask(_holdout_frame(comparison.fits, runs), rule)
+    mask = holdout_mask(holdout_frame(comparison.fits, runs), rule)
     tasks, held = [], {}
     for name, f in comparison.fits.items():
         frame = f.runs()

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import logsumexp
 
+from bayescale.cost import DENSE_TRANSFORMER, Cost
 from bayescale.errors import BayescaleInputError
 from bayescale.fit import Fit
 from bayescale.predictive import log_density
@@ -15,10 +16,11 @@ from bayescale.predictive import log_density
 LARGEST = re.compile(r"^\s*largest\s+(\d+)\s+(\w+)\s*$")
 
 
-def with_compute(frame: pd.DataFrame) -> pd.DataFrame:
-    """The table with a ``flops`` column (C = 6 N D) added when it has params and tokens."""
-    if "flops" not in frame.columns and {"params", "tokens"} <= set(frame.columns):
-        frame = frame.assign(flops=6.0 * frame["params"] * frame["tokens"])
+def with_compute(frame: pd.DataFrame, cost: Cost = DENSE_TRANSFORMER) -> pd.DataFrame:
+    """The table with a ``flops`` column (the cost's training compute, 6 N D by default) added
+    when it has the cost's inputs (params and tokens)."""
+    if "flops" not in frame.columns and {cost.size, cost.data} <= set(frame.columns):
+        frame = frame.assign(flops=cost.training_flops(frame[cost.size], frame[cost.data]))
     return frame
 
 

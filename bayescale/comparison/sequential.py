@@ -12,7 +12,7 @@ import pandas as pd
 from bayescale.errors import BayescaleInputError
 from bayescale.fit import Fit
 
-from .compare import _holdout_frame, named_fits
+from .compare import holdout_frame, named_fits
 from .holdout import score_runs, summarize_scores
 from .refit import refit_task, run_refits
 
@@ -52,7 +52,7 @@ def compare_sequential(
     if steps < 1:
         raise BayescaleInputError(f"steps={steps} must be at least 1")
     fits = named_fits(items, runs, columns, seed=seed, **fit_kwargs)
-    frame = _holdout_frame(fits, runs)
+    frame = holdout_frame(fits, runs)
     if by not in frame.columns:
         raise BayescaleInputError(f"by={by!r}: no such column; columns: {', '.join(frame.columns)}")
     scale = frame[by].to_numpy(dtype=float)

@@ -1,5 +1,12 @@
 """Decisions from the posterior: allocation, iso-FLOP analysis, inference-aware optima,
-compute to a target, recipe comparison and which run to train next, all with uncertainty."""
+compute to a target, recipe comparison and which run to train next, all with uncertainty.
+
+Each takes a cost model (:class:`bayescale.cost.Cost`, 6 N D by default) and, where it takes
+a fit, a ``group`` of a grouped fit; results keep their draws as xarray objects with dims
+``chain``, ``draw`` and, per budget, ``budget``.
+"""
+
+from bayescale.cost import Cost
 
 from .allocation import Allocation, optimal
 from .inference import InferenceOptimum, inference_optimal
@@ -11,6 +18,7 @@ from .target import ComputeToTarget, compute_to_target
 __all__ = [
     "Allocation",
     "ComputeToTarget",
+    "Cost",
     "InferenceOptimum",
     "IsoflopResult",
     "RecipeComparison",

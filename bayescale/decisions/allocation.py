@@ -1,162 +1,122 @@
-"""Compute-optimal allocation: the N and D that minimize a law's loss at a compute budget, per draw."""
+"""Compute-optimal allocation: the size N and data D that minimize a law's loss at a compute budget, per draw."""
 
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import xarray as xr
 
+from bayescale.cost import Cost, CostFunction
 from bayescale.errors import BayescaleInputError, check_interval
 from bayescale.fit import Fit
-from bayescale.predict import law_mean_paired
+from bayescale.search import grid_minimum
 
-from .search import bisect_decreasing, grid_minimum
+from .draws import check_budgets, draws_dataset, interval_dict, interval_table
+from .surface import LossSurface
 
-Cost = Callable[[np.ndarray, np.ndarray], np.ndarray]
 LOG_RATIO_RANGE = (np.log(1e-2), np.log(1e5))  # tokens per parameter searched: 0.01 to 100,000
-
-
-def six_nd(params: np.ndarray, tokens: np.ndarray) -> np.ndarray:
-    """Training compute of a dense transformer, C = 6 N D (Kaplan et al. 2020)."""
-    return 6.0 * params * tokens
-
-
-def _quantiles(values: np.ndarray, interval: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    tail = (1 - interval) / 2
-    return tuple(np.nanquantile(values, [0.5, tail, 1 - tail], axis=0))
-
-
-class LossSurface:
-    """A fit's law as loss(N, D) per posterior draw, for laws whose inputs are params and tokens.
-
-    ``draws`` thins the posterior to that many evenly spaced draws (all by default), so two
-    fits can be paired draw by draw.
-    """
-
-    def __init__(self, fit: Fit, draws: int | None = None):
-        if sorted(fit.law.input_names) != ["params", "tokens"]:
-            raise BayescaleInputError(
-                f"law {fit.law.name!r} takes {', '.join(fit.law.input_names)}: allocation needs a law of "
-                "params and tokens alone"
-            )
-        self.fit = fit
-        self.output = fit.output_name()
-        all_draws = fit.draws(fit.law.param_names)
-        total = len(next(iter(all_draws.values())))
-        keep = np.arange(total) if draws is None else np.linspace(0, total - 1, draws).round().astype(int)
-        self.draws = {n: v[keep] for n, v in all_draws.items()}
-        self.n_draws = len(keep)
-
-    def loss(self, params: np.ndarray, tokens: np.ndarray) -> np.ndarray:
-        """Law's mean with draw s at params[s], tokens[s] (arrays of shape (draws, k) or (draws,))."""
-        params, tokens = np.asarray(params, dtype=float), np.asarray(tokens, dtype=float)
-        shape = np.broadcast_shapes(params.shape, tokens.shape)
-        inputs = {
-            "params": np.broadcast_to(params, shape).reshape(self.n_draws, -1) / self.fit.scales["params"],
-            "tokens": np.broadcast_to(tokens, shape).reshape(self.n_draws, -1) / self.fit.scales["tokens"],
-        }
-        return law_mean_paired(self.fit.law, self.draws, inputs)[self.output].reshape(shape)
-
-
-def tokens_for_budget(params: np.ndarray, flops: np.ndarray, cost: Cost | None) -> np.ndarray:
-    """D such that cost(N, D) = C: closed form for 6ND, else bisection in log D."""
-    if cost is None:
-        return flops / (6.0 * params)
-    log_d = bisect_decreasing(
-        lambda x: -cost(params, np.exp(x)), -flops, np.zeros_like(params), np.full_like(params, 70.0)
-    )
-    return np.exp(log_d)
+METHODS = ("auto", "closed", "numerical")
 
 
 @dataclass
 class Allocation:
-    """Posterior of the optimal allocation: arrays of shape (draws, budgets), exponents (draws,).
+    """Posterior of the optimal allocation.
 
-    ``interval`` is the default width of :meth:`table` and :meth:`exponents`.
+    ``draws`` holds ``params`` (N*), ``tokens`` (D*), ``ratio`` (D*/N*) and ``loss`` at the
+    optimum with dims (chain, draw, budget), and the exponents ``a`` and ``b`` (N* ∝ C^a,
+    D* ∝ C^b) with dims (chain, draw). ``interval`` is the default width of :meth:`table`
+    and :meth:`exponents`.
     """
 
-    flops: np.ndarray
-    params: np.ndarray
-    tokens: np.ndarray
-    loss: np.ndarray
-    a: np.ndarray
-    b: np.ndarray
+    draws: xr.Dataset
     method: str
+    cost: Cost
+    group: str | None = None
     interval: float = 0.9
 
     @property
-    def ratio(self) -> np.ndarray:
-        """Tokens per parameter D*/N*, per draw and budget."""
-        return self.tokens / self.params
+    def flops(self) -> np.ndarray:
+        return self.draws["budget"].values
+
+    @property
+    def params(self) -> xr.DataArray:
+        return self.draws["params"]
+
+    @property
+    def tokens(self) -> xr.DataArray:
+        return self.draws["tokens"]
+
+    @property
+    def ratio(self) -> xr.DataArray:
+        return self.draws["ratio"]
+
+    @property
+    def loss(self) -> xr.DataArray:
+        return self.draws["loss"]
+
+    @property
+    def a(self) -> xr.DataArray:
+        return self.draws["a"]
+
+    @property
+    def b(self) -> xr.DataArray:
+        return self.draws["b"]
 
     def table(self, interval: float | None = None) -> pd.DataFrame:
         """Per budget: median and interval of N*, D*, D*/N* and the loss at the optimum."""
-        interval = check_interval(self.interval if interval is None else interval)
-        columns: dict[str, np.ndarray] = {"flops": self.flops}
-        for name, values in (
-            ("params", self.params),
-            ("tokens", self.tokens),
-            ("ratio", self.ratio),
-            ("loss", self.loss),
-        ):
-            median, lower, upper = _quantiles(values, interval)
-            columns.update({f"{name}_median": median, f"{name}_lower": lower, f"{name}_upper": upper})
-        return pd.DataFrame(columns)
+        return interval_table(self.draws[["params", "tokens", "ratio", "loss"]], self._interval(interval))
 
     def exponents(self, interval: float | None = None) -> dict[str, float]:
         """Median and interval of a and b in N* ∝ C^a, D* ∝ C^b."""
-        interval = check_interval(self.interval if interval is None else interval)
-        out = {}
-        for name, values in (("a", self.a), ("b", self.b)):
-            median, lower, upper = _quantiles(values, interval)
-            out.update({f"{name}_median": float(median), f"{name}_lower": float(lower), f"{name}_upper": float(upper)})
-        return out
+        return interval_dict(self.draws[["a", "b"]], self._interval(interval))
+
+    def _interval(self, interval: float | None) -> float:
+        return check_interval(self.interval if interval is None else interval)
 
 
-def _budgets(flops) -> np.ndarray:
-    try:
-        budgets = np.atleast_1d(np.asarray(flops, dtype=float))
-    except (TypeError, ValueError):
-        budgets = np.array([np.nan])
-    if budgets.ndim != 1 or not len(budgets) or not np.all(np.isfinite(budgets)) or np.any(budgets <= 0):
-        raise BayescaleInputError(f"flops={flops!r} must be positive numbers (a scalar or a list)")
-    return budgets
+def size_range(surface: LossSurface, log_flops: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The log sizes searched at a budget: from 0.01 to 100,000 tokens per parameter."""
+    center = np.log(surface.cost.size_at_ratio(np.exp(log_flops), 1.0))  # N = D
+    return center - 0.5 * LOG_RATIO_RANGE[1], center - 0.5 * LOG_RATIO_RANGE[0]
 
 
-def closed_form(fit: Fit, budgets: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Chinchilla under C = 6ND (Hoffmann et al. 2022, Eq. 4): N* = G (C/6)^a, a = beta/(alpha+beta),
-    G = (alpha A_raw / (beta B_raw))^(1/(alpha+beta)); done in the fit's scaled units."""
-    d = fit.draws(["A", "alpha", "B", "beta"])
-    s_n, s_d = fit.scales["params"], fit.scales["tokens"]
-    alpha, beta = d["alpha"][:, None], d["beta"][:, None]
-    product = budgets[None, :] / (6.0 * s_n * s_d)  # N D in scaled units
-    n_star = (alpha * d["A"][:, None] / (beta * d["B"][:, None])) ** (1 / (alpha + beta)) * product ** (
-        beta / (alpha + beta)
-    )
-    params = n_star * s_n
-    a = d["beta"] / (d["alpha"] + d["beta"])
-    return params, budgets[None, :] / (6.0 * params), a
+def optimal_size(
+    surface: LossSurface, log_flops: np.ndarray, params: tuple[np.ndarray, ...]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per element, the log N minimizing the loss at compute exp(``log_flops``), whether it lies
+    at an end of the searched range, and the loss there. ``params`` (one array per law
+    parameter) broadcast with ``log_flops``."""
+
+    def loss_at(log_size, log_flops, *params):
+        size = np.exp(log_size)
+        return surface.loss(size, surface.cost.data_for(size, np.exp(log_flops)), *params)
+
+    lo, hi = size_range(surface, log_flops)
+    log_size, edge = grid_minimum(loss_at, lo, hi, args=(log_flops, *params))
+    return log_size, edge, loss_at(log_size, log_flops, *params)
 
 
-def numerical(surface: LossSurface, budgets: np.ndarray, cost: Cost | None) -> tuple[np.ndarray, np.ndarray]:
-    """Per draw and budget, the loss-minimizing log N: a 48-point grid over D/N from 0.01 to
-    100,000, refined by golden-section search; D from the budget."""
-    params = np.empty((surface.n_draws, len(budgets)))
-    at_edge = np.zeros(surface.n_draws, dtype=bool)
-    for j, flops in enumerate(budgets):
+def has_closed_form(surface: LossSurface) -> bool:
+    """Whether the law declares its optimum and the cost is proportional to N D (in the law's order)."""
+    law = surface.law
+    return law.optimum is not None and surface.cost.factor is not None and law.input_names[0] == surface.cost.size
 
-        def loss_at(log_n, flops=flops):
-            n = np.exp(log_n)
-            return surface.loss(n, tokens_for_budget(n, np.full_like(n, flops), cost))
 
-        center = 0.5 * np.log(flops / 6.0)  # N = D
-        lo = np.full(surface.n_draws, center - 0.5 * LOG_RATIO_RANGE[1])
-        hi = np.full(surface.n_draws, center - 0.5 * LOG_RATIO_RANGE[0])
-        log_n, edge = grid_minimum(loss_at, lo, hi)
-        params[:, j], at_edge = np.exp(log_n), at_edge | edge
+def closed_form(surface: LossSurface, budgets: np.ndarray) -> np.ndarray:
+    """N* per draw and budget from the law's declared optimum, in the fit's scaled units."""
+    scale_size, scale_data = surface.scales
+    product = budgets[None, :] / (surface.cost.factor * scale_size * scale_data)  # N D, scaled
+    return np.asarray(surface.law.optimum(product, *surface.along_draws(2))) * scale_size
+
+
+def numerical(surface: LossSurface, budgets: np.ndarray) -> np.ndarray:
+    """N* per draw and budget by search in log N: a 48-point grid over D/N from 0.01 to
+    100,000, refined by SciPy's bracketed minimizer."""
+    log_size, edge, _ = optimal_size(surface, np.log(budgets)[None, :], surface.along_draws(2))
+    at_edge = edge.any(axis=1)
     if at_edge.any():
         warnings.warn(
             f"for {at_edge.mean():.1%} of draws the optimum lies at the end of the searched range "
@@ -164,64 +124,88 @@ def numerical(surface: LossSurface, budgets: np.ndarray, cost: Cost | None) -> t
             UserWarning,
             stacklevel=3,
         )
-    tokens = tokens_for_budget(params, np.broadcast_to(budgets, params.shape), cost)
-    return params, tokens
+    return np.exp(log_size)
 
 
 def optimal(
     fit: Fit,
     flops,
     *,
-    cost: Cost | None = None,
+    cost: Cost | CostFunction | None = None,
+    group: str | None = None,
     interval: float = 0.9,
     method: str = "auto",
     spread: float = 1.5,
+    seed: int | None = 0,
 ) -> Allocation:
     """Posterior of the compute-optimal N*, D*, D*/N* and loss at each budget, and the exponents a, b.
 
-    ``flops`` is one budget or several; ``cost(N, D)`` (vectorized, increasing in D) defaults
-    to 6 N D, and D is solved from cost(N, D) = C. ``method="closed"`` uses Chinchilla's
-    closed form (the default for that law under 6 N D); ``"numerical"`` searches log N per
-    posterior draw (any law of params and tokens alone). The exponents are, per draw, the
-    closed form's beta/(alpha+beta) and alpha/(alpha+beta), or the least-squares slope of
-    log N* and log D* against log C across the budgets (for one budget, between C / spread
-    and C * spread). ``interval`` is the default width of the summaries.
+    Parameters
+    ----------
+    fit
+        A fit of a law of model size and data alone (params and tokens, or the inputs the
+        cost names).
+    flops
+        One budget or several.
+    cost
+        The :class:`~bayescale.cost.Cost` (default 6 N D), or a training cost function
+        ``cost(N, D)``; D is solved from cost(N, D) = C.
+    group
+        A group of a grouped fit (its own parameters), or None / an unknown name for a new
+        group from the population (drawn with ``seed``).
+    method
+        ``"closed"`` uses the law's declared optimum (Chinchilla's, under a cost proportional
+        to N D), the default where it applies; ``"numerical"`` searches log N per draw.
+    spread
+        For one budget, the exponents are the slope between C / spread and C * spread; for
+        several, the least-squares slope of log N* and log D* against log C per draw.
+    interval
+        The default width of the summaries.
 
     Examples
     --------
     >>> allocation = optimal(fit, [1e21, 1e24])  # doctest: +SKIP
     >>> allocation.table()[["flops", "params_median", "ratio_median"]]  # doctest: +SKIP
-    >>> allocation.exponents()["a_median"]  # doctest: +SKIP
+    >>> optimal(grouped_fit, 1e22, group="c4").exponents()["a_median"]  # doctest: +SKIP
     """
-    budgets = _budgets(flops)
+    budgets = check_budgets(flops)
     interval = check_interval(interval)
-    if method not in ("auto", "closed", "numerical"):
+    if method not in METHODS:
         raise BayescaleInputError(f"method={method!r}: use 'auto', 'closed' or 'numerical'")
-    if cost is not None and not callable(cost):
-        raise BayescaleInputError(f"cost={cost!r} must be a function cost(N, D) returning FLOPs")
     if not spread > 1:
         raise BayescaleInputError(f"spread={spread} must be above 1")
-    surface = LossSurface(fit)
-    use_closed = fit.law.name == "chinchilla" and cost is None and method != "numerical"
-    if method == "closed" and not use_closed:
-        raise BayescaleInputError("method='closed' holds for the chinchilla law with C = 6ND only")
-    if use_closed:
-        params, tokens, a = closed_form(fit, budgets)
-        b = 1.0 - a
+    surface = LossSurface(fit, cost, group, seed=seed, what="allocation")
+    closed = has_closed_form(surface)
+    if method == "closed" and not closed:
+        raise BayescaleInputError(
+            f"method='closed' needs a law that declares its optimum (law {fit.law.name!r} "
+            f"{'does' if fit.law.optimum else 'does not'}) and a cost proportional to N D "
+            f"({surface.cost.describe()})"
+        )
+    closed = closed and method != "numerical"
+    solve = closed_form if closed else numerical
+    params = solve(surface, budgets)
+    if len(budgets) > 1:
+        slope_budgets, slope_params = budgets, params
     else:
-        params, tokens = numerical(surface, budgets, cost)
-        if len(budgets) > 1:
-            slope_budgets, slope_params, slope_tokens = budgets, params, tokens
-        else:
-            slope_budgets = budgets[0] * np.array([1 / spread, spread])
-            slope_params, slope_tokens = numerical(surface, slope_budgets, cost)
-        a, b = _slope(slope_budgets, slope_params), _slope(slope_budgets, slope_tokens)
-    loss = surface.loss(params, tokens)
-    return Allocation(budgets, params, tokens, loss, a, b, "closed" if use_closed else "numerical", interval)
+        slope_budgets = budgets[0] * np.array([1 / spread, spread])
+        slope_params = solve(surface, slope_budgets)
+    tokens = surface.cost.data_for(params, budgets[None, :])
+    slope_tokens = surface.cost.data_for(slope_params, slope_budgets[None, :])
+    values = {
+        "params": params,
+        "tokens": tokens,
+        "ratio": tokens / params,
+        "loss": surface.loss(params, tokens),
+        "a": log_slope(slope_budgets, slope_params),
+        "b": log_slope(slope_budgets, slope_tokens),
+    }
+    draws = draws_dataset(values, surface.shape, budgets)
+    return Allocation(draws, "closed" if closed else "numerical", surface.cost, group, interval)
 
 
-def _slope(budgets: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """Least-squares slope of log(values) against log(budgets), per draw."""
+def log_slope(budgets: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Least-squares slope of log(values) (draws, budgets) against log(budgets), per draw."""
     x = np.log(budgets) - np.log(budgets).mean()
     y = np.log(values)
     return (y - y.mean(axis=1, keepdims=True)) @ x / (x @ x)

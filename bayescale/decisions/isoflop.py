@@ -18,7 +18,8 @@ with the skew term every published value lies inside the 90% interval.
 All parabolas and the power law are fitted in one PyMC model, so each budget's optimum and
 the exponent a carry their uncertainty together (Hoffmann fit each parabola separately, then
 a line through the point estimates). D*_k = (N D)_k / N*_k with (N D)_k the budget's
-product of parameters and tokens (C_k / 6 under C = 6ND), so D* ∝ C^b with b = 1 - a.
+product of parameters and tokens; without a tokens column D*_k solves cost(N*_k, D) = C_k
+(C_k / (6 N*_k) under C = 6ND, so D* ∝ C^b with b = 1 - a).
 """
 
 from __future__ import annotations
@@ -31,12 +32,13 @@ import pandas as pd
 import pymc as pm
 import xarray as xr
 
+from bayescale.cost import DENSE_TRANSFORMER, Cost, CostFunction, as_cost
 from bayescale.diagnostics import Diagnostics, check
-from bayescale.errors import BayescaleInputError, check_interval
+from bayescale.errors import BayescaleInputError
 from bayescale.runs import read_table
 from bayescale.sampling import SamplerSettings, compile_nutpie, run_nutpie
 
-from .allocation import _quantiles
+from .draws import BUDGET_DIM, SAMPLE_DIMS, interval_dict, interval_table
 
 MIN_RUNS_PER_BUDGET = 3
 
@@ -74,63 +76,78 @@ def isoflop_model(budget_index: np.ndarray, budgets: np.ndarray, log_params: np.
 class IsoflopResult:
     """Posterior of each budget's optimum and of the exponents; ``tree`` is the full DataTree.
 
-    ``products`` holds each budget's N x D (from the runs' tokens, else C / 6), so that
-    D*_k = products_k / N*_k; ``product_slope`` is the slope of log(N x D) against log C
-    (1 under C = 6ND), so b = product_slope - a.
+    ``products`` holds each budget's N x D from the runs' tokens column (None without one:
+    then D*_k solves cost(N*_k, D) = C_k under ``cost``, C / (6 N*) by default).
     """
 
     budgets: np.ndarray
-    products: np.ndarray
+    products: np.ndarray | None
     tree: xr.DataTree
     diagnostics: Diagnostics
-
-    def draws(self, name: str) -> np.ndarray:
-        """Posterior draws of a variable, chains stacked: shape (draws, ...)."""
-        values = self.tree["posterior"][name].values
-        return values.reshape(-1, *values.shape[2:])
+    cost: Cost = DENSE_TRANSFORMER
 
     @property
-    def params_opt(self) -> np.ndarray:
-        """N* per draw (rows) and budget (columns)."""
-        return np.exp(self.draws("log_params_opt"))
+    def posterior(self) -> xr.Dataset:
+        """The joint model's posterior (valleys, optima, power law), dims chain, draw[, budget]."""
+        return self.tree["posterior"].to_dataset()
+
+    def tokens_at(self, params: xr.DataArray) -> xr.DataArray:
+        """D for N at each budget: N x D of the budget's runs over N, or from the cost."""
+        if self.products is not None:
+            return xr.DataArray(self.products, coords={BUDGET_DIM: self.budgets}) / params
+        return xr.apply_ufunc(self.cost.data_for, params, xr.DataArray(self.budgets, coords={BUDGET_DIM: self.budgets}))
 
     @property
-    def tokens_opt(self) -> np.ndarray:
-        """D* = (N x D of the budget) / N*, per draw and budget."""
-        return self.products[None, :] / self.params_opt
+    def draws(self) -> xr.Dataset:
+        """N*, D* and D*/N* per budget (``params_opt``, ``tokens_opt``, ``ratio_opt``; dims
+        chain, draw, budget) and the exponents ``a``, ``b`` and scatter ``tau`` (chain, draw).
+
+        b is the slope of log D* against log C along the power law (without the budgets'
+        scatter): 1 - a under C = 6ND."""
+        post = self.posterior
+        params = np.exp(post["log_params_opt"])
+        tokens = self.tokens_at(params)
+        log_c = np.log(self.budgets)
+        log_c = xr.DataArray(log_c - log_c.mean(), coords={BUDGET_DIM: self.budgets})
+        line = np.exp(post["log_params_ref"] + post["a"] * log_c)
+        log_tokens = np.log(self.tokens_at(line))
+        b = ((log_tokens - log_tokens.mean(BUDGET_DIM)) * log_c).sum(BUDGET_DIM) / float((log_c**2).sum())
+        values = {
+            "params_opt": params,
+            "tokens_opt": tokens,
+            "ratio_opt": tokens / params,
+            "a": post["a"],
+            "b": b,
+            "tau": post["tau"],
+        }
+        return xr.Dataset({k: v.transpose(*SAMPLE_DIMS, ...) for k, v in values.items()})
 
     @property
-    def product_slope(self) -> float:
-        x = np.log(self.budgets) - np.log(self.budgets).mean()
-        return float(x @ np.log(self.products) / (x @ x))
-
-    @property
-    def a(self) -> np.ndarray:
+    def a(self) -> xr.DataArray:
         """Draws of a in N* ∝ C^a."""
-        return self.draws("a")
+        return self.posterior["a"]
 
     @property
-    def b(self) -> np.ndarray:
+    def b(self) -> xr.DataArray:
         """Draws of b in D* ∝ C^b: 1 - a under C = 6ND."""
-        return self.product_slope - self.a
+        return self.draws["b"]
+
+    @property
+    def params_opt(self) -> xr.DataArray:
+        return self.draws["params_opt"]
+
+    @property
+    def tokens_opt(self) -> xr.DataArray:
+        return self.draws["tokens_opt"]
 
     def table(self, interval: float = 0.9) -> pd.DataFrame:
         """Per budget: N*, D* and D*/N*, medians and intervals."""
-        params, tokens = self.params_opt, self.tokens_opt
-        columns = {"flops": self.budgets}
-        for name, values in (("params_opt", params), ("tokens_opt", tokens), ("ratio_opt", tokens / params)):
-            median, lower, upper = _quantiles(values, check_interval(interval))
-            columns.update({f"{name}_median": median, f"{name}_lower": lower, f"{name}_upper": upper})
-        return pd.DataFrame(columns)
+        return interval_table(self.draws[["params_opt", "tokens_opt", "ratio_opt"]], interval)
 
     def exponents(self, interval: float = 0.9) -> dict[str, float]:
         """a in N* ∝ C^a and b in D* ∝ C^b (b = 1 - a under C = 6ND), medians and intervals;
         tau, the scatter of the budgets' optima about the power law in ln N."""
-        out = {}
-        for name, values in (("a", self.a), ("b", self.b), ("tau", self.draws("tau"))):
-            median, lower, upper = _quantiles(values, check_interval(interval))
-            out.update({f"{name}_median": float(median), f"{name}_lower": float(lower), f"{name}_upper": float(upper)})
-        return out
+        return interval_dict(self.draws[["a", "b", "tau"]], interval)
 
 
 def _column(runs: pd.DataFrame, name: str, argument: str) -> np.ndarray:
@@ -152,6 +169,7 @@ def isoflop(
     tokens: str | None = "tokens",
     loss: str = "loss",
     *,
+    cost: Cost | CostFunction | None = None,
     draws: int = 1000,
     tune: int = 1000,
     chains: int = 4,
@@ -163,8 +181,9 @@ def isoflop(
     ``runs`` (a DataFrame or CSV path) has one row per run with its compute budget, parameter
     count and loss, in the columns named by ``budget``, ``params``, ``loss``; each budget needs
     three runs or more. The ``tokens`` column, if present (``None`` to ignore it), gives each
-    budget's N x D for D* = N x D / N*; without it D* = C / (6 N*). Sampled with nutpie;
-    ``warn`` reports sampler problems as warnings.
+    budget's N x D for D* = N x D / N*; without it D* solves cost(N*, D*) = C under ``cost``
+    (default 6 N D: D* = C / (6 N*)). Sampled with nutpie; ``warn`` reports sampler
+    problems as warnings.
 
     Examples
     --------
@@ -190,8 +209,8 @@ def isoflop(
         log_product = log_params + np.log(_column(frame, tokens, "tokens"))
         products = np.exp(np.bincount(index, weights=log_product) / counts)  # geometric mean per budget
     else:
-        products = budgets / 6.0
+        products = None
     model = isoflop_model(index, budgets, log_params, loss_values)
     tree = run_nutpie(compile_nutpie(model), SamplerSettings(draws, tune, chains, seed))
     diagnostics = check(tree, ["log_params_ref", "a", "tau"], warn=warn)
-    return IsoflopResult(budgets, products, tree, diagnostics)
+    return IsoflopResult(budgets, products, tree, diagnostics, as_cost(cost))

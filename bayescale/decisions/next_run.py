@@ -15,17 +15,16 @@ between candidates are not Monte Carlo noise.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
 
+from bayescale.cost import Cost, CostFunction, as_cost
 from bayescale.errors import BayescaleInputError, check_interval, check_seed
 from bayescale.fit import Fit
 from bayescale.points import prediction_points
 from bayescale.predict import pointwise_log_likelihood, predictive_draws
-
-from .allocation import six_nd
 
 
 def weighted_interval_width(values: np.ndarray, weights: np.ndarray, interval: float) -> np.ndarray:
@@ -41,12 +40,12 @@ def weighted_interval_width(values: np.ndarray, weights: np.ndarray, interval: f
 
 
 def expected_width(fit: Fit, candidate: Mapping[str, float], target_draws: np.ndarray, n_sim: int, interval: float,
-                   seed: int) -> tuple[float, float]:  # fmt: skip
-    """Expected width of the target's interval after observing one run at ``candidate``."""
+                   seed: int, group: str | None = None) -> tuple[float, float]:  # fmt: skip
+    """Expected width of the target's interval after observing one run at ``candidate`` (of ``group``)."""
     rng = np.random.default_rng(seed)
     output = fit.output_name()
     points = {n: np.atleast_1d(float(candidate[n])) for n in fit.law.input_names}
-    mean = fit.mean_draws(output, **points)[:, 0]
+    mean = fit.mean_draws(output, group=group, **points)[:, 0]
     sigma = fit.draws([fit.law.noise_name(output)])[fit.law.noise_name(output)]
     sims = rng.choice(len(mean), size=n_sim, replace=n_sim > len(mean))
     outcomes = predictive_draws(fit.law.outputs[output], fit.spec.noise, mean[sims, None], sigma[sims], rng)[:, 0]
@@ -62,7 +61,8 @@ def next_run(
     candidates: pd.DataFrame,
     budget: float | None = None,
     *,
-    cost: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
+    cost: Cost | CostFunction | None = None,
+    group: str | None = None,
     interval: float = 0.9,
     predictive: bool = False,
     n_sim: int = 200,
@@ -71,10 +71,12 @@ def next_run(
     """Rank affordable candidate runs by the expected width of the interval at the target.
 
     ``target`` is one point (``{"params": 7e10, "tokens": 1.4e12}``); ``candidates`` has one
-    row per possible run (law input names or the fit's column names). For laws of params and
-    tokens, ``cost(N, D)`` defaults to 6 N D and candidates costing more than ``budget`` are
-    dropped. The interval is the law's credible interval at the target, or with
-    ``predictive=True`` the interval for a new run there (the law's plus the fit's noise).
+    row per possible run (law input names or the fit's column names). For laws with the
+    cost's inputs (params and tokens), each candidate's ``cost`` is its training compute
+    (default 6 N D) and candidates costing more than ``budget`` are dropped. The interval is
+    the law's credible interval at the target, or with ``predictive=True`` the interval for a
+    new run there (the law's plus the fit's noise). ``group`` is the group the target and
+    the candidate runs belong to (None or an unknown name: a new group).
 
     Returns the affordable candidates sorted best first, with ``cost``, ``expected_width``,
     ``current_width``, ``expected_shrinkage`` (fraction of the current width removed) and
@@ -87,18 +89,20 @@ def next_run(
     check_seed(seed)
     if budget is not None and not budget > 0:
         raise BayescaleInputError(f"budget={budget} must be a positive number of FLOPs")
+    cost_model = as_cost(cost)
     target_point = prediction_points(fit.law, pd.DataFrame([dict(target)]), fit.columns)
-    target_draws = fit.mean_draws(**target_point)[:, 0]
+    target_draws = fit.mean_draws(group=group, **target_point)[:, 0]
     if predictive:
         output = fit.output_name()
         rng = np.random.default_rng(seed)
         target_draws = fit.new_runs(output, target_draws[:, None], rng, target_point)[:, 0]
     table = pd.DataFrame(prediction_points(fit.law, candidates, fit.columns))
-    if {"params", "tokens"} <= set(table.columns):
-        table["cost"] = (cost or six_nd)(table["params"].to_numpy(), table["tokens"].to_numpy())
+    size, data = cost_model.size, cost_model.data
+    if {size, data} <= set(table.columns):
+        table["cost"] = cost_model.training_flops(table[size].to_numpy(), table[data].to_numpy())
     elif cost is not None or budget is not None:
         raise BayescaleInputError(
-            f"law {fit.law.name!r} has no params and tokens inputs: cost= and budget= need a law of both"
+            f"law {fit.law.name!r} has no {size} and {data} inputs: cost= and budget= need a law of both"
         )
     else:
         table["cost"] = np.nan
@@ -108,7 +112,7 @@ def next_run(
             raise BayescaleInputError(f"budget={budget:.3g}: no candidate run costs that little")
     tail = (1 - interval) / 2
     current = float(np.diff(np.quantile(target_draws, [tail, 1 - tail]))[0])
-    results = [expected_width(fit, row, target_draws, n_sim, interval, seed) for _, row in table.iterrows()]
+    results = [expected_width(fit, row, target_draws, n_sim, interval, seed, group) for _, row in table.iterrows()]
     table["expected_width"] = [r[0] for r in results]
     table["effective_draws"] = [r[1] for r in results]
     table["current_width"] = current

@@ -9,6 +9,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from bayescale.decisions import Allocation
+from bayescale.decisions.draws import stacked
 from bayescale.decisions.isoflop import valley
 from bayescale.plots.ticks import human, log_axes
 
@@ -21,18 +23,21 @@ def _band(ax, x, draws, color, label):
 
 
 def plot_frontier(
-    fit,
-    flops: tuple[float, float] = (1e18, 1e26),
+    allocation: Allocation,
     published: Mapping[str, pd.DataFrame] | None = None,
-    n_grid: int = 40,
 ) -> Figure:
-    """N* and D* against compute with 50% and 90% bands (C = 6ND); ``published`` maps a label to
-    a table with ``flops`` and ``params`` and/or ``tokens`` columns, drawn as points."""
-    grid = np.geomspace(*flops, n_grid)
-    allocation = fit.optimal(grid)
+    """N* and D* of an :class:`~bayescale.decisions.Allocation` against compute, with 50% and 90%
+    bands; ``published`` maps a label to a table with ``flops`` and ``params`` and/or
+    ``tokens`` columns, drawn as points.
+
+    Examples
+    --------
+    >>> plot_frontier(bs.decisions.optimal(fit, np.geomspace(1e18, 1e26, 40)))  # doctest: +SKIP
+    """
+    grid = allocation.flops
     figure, (params_ax, tokens_ax) = plt.subplots(1, 2, figsize=(11, 4.2))
-    _band(params_ax, grid, allocation.params, "C0", "posterior median N*")
-    _band(tokens_ax, grid, allocation.tokens, "C1", "posterior median D*")
+    _band(params_ax, grid, stacked(allocation.params), "C0", "posterior median N*")
+    _band(tokens_ax, grid, stacked(allocation.tokens), "C1", "posterior median D*")
     for i, (label, table) in enumerate((published or {}).items()):
         for ax, column in ((params_ax, "params"), (tokens_ax, "tokens")):
             if column in table:
@@ -40,7 +45,7 @@ def plot_frontier(
     exponents = allocation.exponents(0.9)
     for ax, name, symbol in ((params_ax, "a", "N*"), (tokens_ax, "b", "D*")):
         log_axes(ax)
-        ax.set_xlabel("training compute C (FLOPs)")
+        ax.set_xlabel(f"training compute C (FLOPs, {allocation.cost.describe()})")
         ax.set_ylabel(f"compute-optimal {'parameters' if symbol == 'N*' else 'tokens'} {symbol}")
         ax.set_title(
             f"{symbol} ∝ C^{name}: {name} = {exponents[f'{name}_median']:.3f} "
@@ -56,8 +61,9 @@ def plot_isoflop(result, runs: pd.DataFrame, budget: str = "flops_budget", param
                  loss: str = "loss", max_lines: int = 400) -> Figure:  # fmt: skip
     """Loss against N per compute budget: the runs, the fitted valleys (posterior median) and each
     budget's optimum with its 90% interval; right, the optima against compute with the power law."""
-    floor, curvature, skew = (result.draws(n)[:max_lines] for n in ("floor", "curvature", "skew"))
-    log_opt = result.draws("log_params_opt")
+    post = result.posterior
+    floor, curvature, skew = (stacked(post[n])[:max_lines] for n in ("floor", "curvature", "skew"))
+    log_opt = stacked(post["log_params_opt"])
     figure, (valley_ax, frontier_ax) = plt.subplots(1, 2, figsize=(12, 4.5))
     colors = plt.cm.viridis(np.linspace(0, 0.9, len(result.budgets)))
     for k, (flops, color) in enumerate(zip(result.budgets, colors, strict=True)):
@@ -80,7 +86,7 @@ def plot_isoflop(result, runs: pd.DataFrame, budget: str = "flops_budget", param
     lower, median, upper = np.quantile(optima, [0.05, 0.5, 0.95], axis=0)
     frontier_ax.errorbar(result.budgets, median, yerr=[median - lower, upper - median], fmt="o", color="C0", capsize=2)
     exponents = result.exponents(0.9)
-    level, a = result.draws("log_params_ref"), result.a
+    level, a = stacked(post["log_params_ref"]), stacked(post["a"])
     grid = np.geomspace(result.budgets.min(), result.budgets.max(), 50)
     line = np.exp(level[:, None] + a[:, None] * (np.log(grid) - np.log(result.budgets).mean())[None, :])
     _band(frontier_ax, grid, line, "C0", f"N* ∝ C^a, a = {exponents['a_median']:.3f}")

@@ -68,7 +68,8 @@ def plot_extrapolation(
 
     Examples
     --------
-    >>> ax = fit.plot_extrapolation(targets={"params": 70e9, "tokens": 1.4e12, "label": "Chinchilla"})  # doctest: +SKIP
+    >>> target = {"params": 70e9, "tokens": 1.4e12, "label": "Chinchilla"}
+    >>> ax = plot_extrapolation(fit, targets=target)  # doctest: +SKIP
     """
     law = fit.law
     names = law.input_names
