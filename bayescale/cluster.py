@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 import uuid
 from collections import Counter
 from collections.abc import Callable, Hashable, Iterator, Sequence
@@ -140,6 +141,12 @@ def submit_grouped(
         client.submit(func, *a, key=f"{label}-{uuid.uuid4().hex}", workers=homes.get(g), allow_other_workers=g in homes)
         for a, g, label in zip(args, groups, labels, strict=True)
     ]
+
+
+def is_scheduler(where: Any) -> bool:
+    """Whether ``where`` names a Dask cluster: a scheduler address or a ``distributed.Client``."""
+    distributed = sys.modules.get("distributed")
+    return isinstance(where, str) or (distributed is not None and isinstance(where, distributed.Client))
 
 
 def map_tasks(
