@@ -60,7 +60,7 @@ def connect(scheduler: str | Client | None = None, workers: int | None = None) -
             dashboard_address=None,
             silence_logs=logging.ERROR,
         )
-        with cluster, Client(cluster) as client:
+        with cluster, Client(cluster, set_as_default=False) as client:
             yield client
         return
     if not isinstance(scheduler, str) or not scheduler.strip():
@@ -69,11 +69,37 @@ def connect(scheduler: str | Client | None = None, workers: int | None = None) -
             "a distributed.Client, or None for a cluster on this machine"
         )
     try:
-        client = Client(scheduler, timeout=CONNECT_TIMEOUT)
+        client = Client(scheduler, timeout=CONNECT_TIMEOUT, set_as_default=False)
     except (OSError, TimeoutError, ValueError) as problem:
         raise BayescaleInputError(f"scheduler={scheduler!r}: no Dask scheduler answered there ({problem})") from None
     with client:
         yield client
+
+
+@contextmanager
+def local_io() -> Iterator[None]:
+    """File and pickling work in this process under Dask's local scheduler: with a Dask client as
+    the default scheduler, xarray takes a lock on the cluster for every netCDF it writes (a
+    round trip per file), and cannot for one written to memory, as a pickled fit is."""
+    import dask
+
+    with dask.config.set(scheduler="threads"):
+        yield
+
+
+def _pack(func: Callable, args: tuple) -> bytes:
+    import cloudpickle
+
+    with local_io():
+        return cloudpickle.dumps((func, args))
+
+
+def call_packed(payload: bytes) -> Any:
+    """Run a task pickled by the submitting process (see :func:`submit_grouped`)."""
+    import cloudpickle
+
+    func, args = cloudpickle.loads(payload)
+    return func(*args)
 
 
 def _shares(counts: Sequence[int], n_workers: int) -> list[int]:
@@ -132,9 +158,12 @@ def submit_grouped(
     """Submit ``func(*a)`` for each ``a`` in ``args``, tasks of one group to their home workers.
 
     ``labels`` name the tasks (the scheduler's dashboard and duration estimates go by them).
+    Each task is pickled here, under :func:`local_io`, and sent as bytes.
     """
+    from dask.utils import funcname
+
     groups = list(groups) if groups is not None else [None] * len(args)
-    labels = list(labels) if labels is not None else [func.__name__] * len(args)
+    labels = list(labels) if labels is not None else [funcname(func)] * len(args)
     workers = list(client.scheduler_info()["workers"])
     homes = home_workers(groups, workers) if any(g is not None for g in groups) else {}
     return [

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import pandas as pd
 
-from bayescale.cluster import connect, submit_grouped
+from bayescale.cluster import connect, local_io, submit_grouped
 from bayescale.errors import BayescaleInputError
 from bayescale.fit import Fit, load_fit
 from bayescale.jobs import Job, JobResult, prepare_jobs, run_job, safe_name
@@ -87,7 +87,8 @@ class ResultsDir:
         """Save a fit under a temporary name, then rename it: a file that exists is complete."""
         path = self.fit_path(job)
         temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        result.save(temporary)
+        with local_io():
+            result.save(temporary)
         os.replace(temporary, path)
         return path
 
@@ -153,7 +154,7 @@ def _run_pending(
         labels=[f"fit_{safe_name(s[0].law.name)}" for s in pending],
     )
     same_of = {future.key: same for future, same in zip(futures, pending, strict=True)}
-    for future in as_completed(futures):
+    for future in as_completed(futures, loop=client.loop):
         same = same_of[future.key]
         job = same[0]
         result = _collect(future)

@@ -45,14 +45,19 @@ def sweep_jobs() -> list[dict]:
 
 
 def same_draws(a: bs.Fit, b: bs.Fit) -> bool:
-    """Bit-for-bit equal posterior draws, sampler statistics and log-likelihoods."""
+    """Bit-for-bit equal posterior draws, sampler statistics and log-likelihoods (NaN where the
+    sampler records none, e.g. the energy error of draws that did not diverge)."""
     for group in ("posterior", "sample_stats", "log_likelihood"):
         first, second = a.tree[group].to_dataset(), b.tree[group].to_dataset()
         if set(first.data_vars) != set(second.data_vars):
             return False
-        if not all(np.array_equal(first[v].values, second[v].values) for v in first.data_vars):
+        if not all(_equal(first[v].values, second[v].values) for v in first.data_vars):
             return False
     return True
+
+
+def _equal(a: np.ndarray, b: np.ndarray) -> bool:
+    return np.array_equal(a, b, equal_nan=a.dtype.kind == "f")
 
 
 # -- without a cluster ---------------------------------------------------------------------
@@ -325,3 +330,13 @@ def test_killed_worker_costs_only_its_running_jobs_and_a_rerun_resumes(cluster, 
     assert {o.position: o.status for o in resumed} == {0: "skipped", 1: "skipped", 2: "skipped", 3: "skipped",
                                                        4: "done", 5: "skipped"}  # fmt: skip
     assert lost.is_file() and same_draws(fits[4], references[4])
+
+
+@pytest.mark.slow
+def test_without_a_scheduler_a_cluster_starts_on_this_machine(serial_fits, tmp_path):
+    jobs = [sweep_jobs()[0], {"law": "power_law", "runs": simulate(0).assign(y=-1.0), **SETTINGS}]
+    results = bs.fit_many(jobs, output_dir=tmp_path, workers=1, return_fits=False)
+    assert isinstance(results[0], Path) and same_draws(bs.load_fit(results[0]), serial_fits[0])
+    assert isinstance(results[1], bs.FailedFit) and results[1].position == 1
+    assert results[1].error.startswith("BayescaleInputError: column 'y' (y)")
+    assert list(bs.read_index(tmp_path)["status"]) == ["done", "failed"]
