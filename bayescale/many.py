@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import warnings
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -18,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import pandas as pd
 
 from bayescale.cluster import connect, local_io, submit_grouped
-from bayescale.errors import BayescaleInputError
+from bayescale.errors import PACKAGE_DIR, BayescaleInputError
 from bayescale.fit import Fit, load_fit
 from bayescale.jobs import Job, JobResult, prepare_jobs, run_job, safe_name
 
@@ -146,6 +147,14 @@ def _run_pending(
     """Submit the jobs (one law's jobs to the same workers) and handle each result as it arrives."""
     from distributed import as_completed
 
+    threaded = [a for a, w in client.scheduler_info()["workers"].items() if w.get("nthreads", 1) > 1]
+    if threaded:
+        warnings.warn(
+            f"{len(threaded)} Dask workers run several threads: fits sharing a process compile under the "
+            "same global PyTensor flags, so a seed may not reproduce its draws; start workers with --nthreads 1",
+            UserWarning,
+            skip_file_prefixes=(PACKAGE_DIR,),
+        )
     futures = submit_grouped(
         client,
         run_job,
