@@ -154,6 +154,12 @@ def test_fit_many_command_rejects_bad_input_with_status_2(tmp_path):
     assert result.exit_code == 2 and "bad.yaml is not valid YAML" in result.stderr
 
 
+def test_nothing_to_run_starts_no_cluster(tmp_path):
+    assert bs.fit_many([], output_dir=tmp_path) == []
+    with pytest.raises(BayescaleInputError, match="give output_dir= too"):
+        bs.fit_many([{"law": "power_law", "runs": simulate(0)}], return_fits=False)
+
+
 def test_unreachable_scheduler_is_bad_input():
     with pytest.raises(BayescaleInputError, match="no Dask scheduler answered"):
         bs.fit_many([{"law": "power_law", "runs": simulate(0)}], scheduler="tcp://127.0.0.1:9")
