@@ -28,18 +28,21 @@ if TYPE_CHECKING:
 CONNECT_TIMEOUT = "10s"
 
 
-def local_workers(workers: int | None = None) -> int:
-    """Worker processes of an embedded cluster: ``workers``, else one per core."""
+def local_workers(workers: int | None = None, cores_per_task: int = 1) -> int:
+    """Worker processes of an embedded cluster: ``workers``, else as many as the cores hold tasks
+    that each keep ``cores_per_task`` cores busy (a fit runs its chains on separate cores)."""
     if workers is not None and workers < 1:
         raise BayescaleInputError(f"workers={workers} must be at least 1")
-    return workers or os.cpu_count() or 1
+    return workers or max(1, (os.cpu_count() or 1) // max(1, cores_per_task))
 
 
 @contextmanager
-def connect(scheduler: str | Client | None = None, workers: int | None = None) -> Iterator[Client]:
+def connect(
+    scheduler: str | Client | None = None, workers: int | None = None, cores_per_task: int = 1
+) -> Iterator[Client]:
     """A Dask client: of the scheduler at an address (``"tcp://host:8786"``), the given
     client itself, or a cluster of ``workers`` single-threaded processes on this machine
-    (one per core by default), closed on exit.
+    (by default as many as the cores hold tasks of ``cores_per_task`` cores), closed on exit.
 
     Examples
     --------
@@ -54,7 +57,7 @@ def connect(scheduler: str | Client | None = None, workers: int | None = None) -
         return
     if scheduler is None:
         cluster = LocalCluster(
-            n_workers=local_workers(workers),
+            n_workers=local_workers(workers, cores_per_task),
             threads_per_worker=1,  # PyTensor compiles under global flags: one fit at a time per process
             processes=True,
             dashboard_address=None,

@@ -104,8 +104,11 @@ class Job:
         """Where its fit is saved inside an output directory."""
         return f"{safe_name(self.name)}-{self.key[:16]}.nc"
 
-    def describe(self) -> str:
-        return f"job {self.position} ({self.name})"
+    @property
+    def chains(self) -> int:
+        """Chains the fit runs, each on its own core (1 if ``chains`` is not a count: fit() will say why)."""
+        value = self.kwargs.get("chains", FIT_DEFAULTS["chains"])
+        return value if isinstance(value, int) and value > 0 else 1
 
 
 @dataclass
@@ -142,7 +145,8 @@ def _worker() -> str:
         return ""
 
 
-FIT_ARGUMENTS = tuple(inspect.signature(fit).parameters)
+FIT_DEFAULTS = {name: p.default for name, p in inspect.signature(fit).parameters.items()}
+FIT_ARGUMENTS = tuple(FIT_DEFAULTS)
 
 
 def _resolve_law(law: Any, law_dir: Path) -> Law:

@@ -209,7 +209,8 @@ def fit_many(
         Every job is checked before any runs.
     scheduler
         A Dask scheduler's address (``"tcp://10.0.0.5:8786"``) or a ``distributed.Client``;
-        ``None`` starts a cluster of ``workers`` processes on this machine (one per core).
+        ``None`` starts a cluster of ``workers`` processes on this machine (by default
+        cores // chains: a fit already runs its chains on separate cores).
         Jobs of one law go to the same workers, which compile it once.
     output_dir
         Save each fit here as it finishes (``<name>-<key>.nc``, read back with
@@ -258,6 +259,6 @@ def fit_many(
         outcome = JobOutcome(job.position, job.name, job.law.name, "skipped", job.key, file=path.name)
         finish(same, load_fit(path) if return_fits else path, outcome)
     if pending:
-        with connect(scheduler, workers) as client:
+        with connect(scheduler, workers, cores_per_task=max(s[0].chains for s in pending)) as client:
             _run_pending(client, pending, store, return_fits, finish)
     return results  # type: ignore[return-value]  (every position is filled)

@@ -8,6 +8,8 @@ round trip of an empty task), worker memory, whether both ways gave the same dra
 estimate of fits per core-hour and of the cluster a 10,000-fit sweep needs.
 
     python benchmarks/fit_many.py [--draws 1000] [--tune 1000] [--chains 4] [--workers N] [--limit K]
+
+Every number depends on what else the machine runs: compare the two ways within one run.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ import pandas as pd
 
 import bayescale as bs
 from bayescale import predict, sampling
-from bayescale.cluster import connect, submit_grouped
+from bayescale.cluster import connect, local_workers, submit_grouped
 
 CURVES = Path(__file__).resolve().parents[2] / "shared" / "data" / "learning_curves" / "curves.csv"
 LAWS = ("power_law", "bnsl")
@@ -113,14 +115,14 @@ def main() -> None:
     parser.add_argument("--draws", type=int, default=1000)
     parser.add_argument("--tune", type=int, default=1000)
     parser.add_argument("--chains", type=int, default=4)
-    parser.add_argument("--workers", type=int, default=None, help="worker processes (default: one per core)")
+    parser.add_argument("--workers", type=int, default=None, help="worker processes (default: cores // chains)")
     parser.add_argument("--limit", type=int, default=None, help="use only the first K curves")
     parser.add_argument("--curves", type=Path, default=CURVES)
     args = parser.parse_args()
     settings = {"draws": args.draws, "tune": args.tune, "chains": args.chains}
     jobs = make_jobs(args.curves, settings, args.limit)
     cores = os.cpu_count() or 1
-    workers = args.workers or cores
+    workers = local_workers(args.workers, cores_per_task=args.chains)  # fit_many's default: cores // chains
     print(f"{len(jobs)} fits ({len(jobs) // len(LAWS)} curves x {', '.join(LAWS)}), {settings}, {cores} cores")
 
     serial_fits, serial_wall, serial_seconds, serial_compiled = serial(jobs)

@@ -130,7 +130,7 @@ def fit_many_command(
         str | None, typer.Option(help="Dask scheduler address, e.g. tcp://10.0.0.5:8786 (default: this machine).")
     ] = None,
     workers: Annotated[
-        int | None, typer.Option(help="Worker processes on this machine (default: one per core).")
+        int | None, typer.Option(help="Worker processes on this machine (default: cores // chains).")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON only.")] = False,
 ) -> None:
