@@ -18,12 +18,14 @@ from bayescale.decisions import (  # noqa: E402
 from bayescale.errors import BayescaleInputError, SamplingWarning  # noqa: E402
 from bayescale.fit import Fit, fit, load_fit  # noqa: E402
 from bayescale.law import Input, Law, Output, Param  # noqa: E402
+from bayescale.many import FailedFit, fit_many, read_index  # noqa: E402
 from bayescale.prior import prior_predictive  # noqa: E402
 from bayescale.runs import Runs, load_runs  # noqa: E402
 
 __all__ = [
     "BayescaleInputError",
     "Fit",
+    "FailedFit",
     "Input",
     "Law",
     "Output",
@@ -39,6 +41,7 @@ __all__ = [
     "compute_to_target",
     "datasets",
     "fit",
+    "fit_many",
     "get_law",
     "inference_optimal",
     "isoflop",
@@ -46,6 +49,7 @@ __all__ = [
     "load_runs",
     "next_run",
     "predict_chain",
+    "read_index",
     "prior_predictive",
     "stack",
 ]

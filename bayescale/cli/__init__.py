@@ -4,7 +4,13 @@ With ``--json`` stdout holds only the JSON document; progress, warnings and erro
 stderr. Exit status: 0 on success, 2 on bad input (one line naming the problem).
 """
 
-from bayescale.cli import commands_compare, commands_decide, commands_fit, commands_plot  # noqa: F401  (registers their commands)
+from bayescale.cli import (  # noqa: F401  (registers their commands)
+    commands_compare,
+    commands_decide,
+    commands_fit,
+    commands_many,
+    commands_plot,
+)
 from bayescale.cli.common import app
 
 __all__ = ["app"]

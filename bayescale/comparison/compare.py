@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -17,6 +18,9 @@ from bayescale.fit import Fit, fit
 from .holdout import holdout_mask, score_runs, summarize_scores, with_compute
 from .loo import bad_k_message, bad_runs, check_same_observations, exact_loo, loo, loo_table
 from .refit import refit_task, run_refits
+
+if TYPE_CHECKING:
+    from distributed import Client
 
 
 @dataclass
@@ -95,6 +99,7 @@ def compare(
     seed: int = 0,
     workers: int | None = None,
     executor: Executor | None = None,
+    scheduler: str | Client | None = None,
     **fit_kwargs,
 ) -> Comparison:
     """Compare laws by PSIS-LOO and, with ``holdout``, by prediction of held-out runs.
@@ -110,15 +115,17 @@ def compare(
         scales and sampler settings, compiled model reused) and scored on these.
     reloo
         Replace the LOO terms of runs with Pareto k > 0.7 by exact leave-one-out refits.
-    workers, executor
-        Where refits run: this process (1), a pool of processes, or any
-        ``concurrent.futures.Executor`` (e.g. a Dask client's ``get_executor()``).
+    workers, executor, scheduler
+        Where refits run: this process (1), a pool of processes, any
+        ``concurrent.futures.Executor``, or a Dask cluster (``scheduler``: its address or a
+        ``distributed.Client``; each law's refits go to the same workers).
 
     Returns a :class:`Comparison` whose ``table`` has ``elpd_loo``, ``se``, ``elpd_diff``,
     ``dse``, ``weight`` (stacking), ``n_bad_k`` and, with ``holdout``, ``elpd_holdout``,
     ``coverage_50``, ``coverage_90``, ``median_abs_rel_error`` and ``n_holdout``.
     """
     fits = named_fits(items, runs, columns, seed=seed, **fit_kwargs)
+    executor = scheduler if scheduler is not None else executor
     check_same_observations(fits)
     results = {name: loo(f) for name, f in fits.items()}
     bad = {name: bad_runs(r) for name, r in results.items()}

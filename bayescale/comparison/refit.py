@@ -13,13 +13,18 @@ import os
 from collections.abc import Iterable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from bayescale.cluster import is_scheduler, map_tasks
 from bayescale.fit import Fit, fit_spec
 from bayescale.model import ModelSpec
 from bayescale.runs import Runs
 from bayescale.sampling import SamplerSettings
+
+if TYPE_CHECKING:
+    from distributed import Client
 
 
 @dataclass(frozen=True)
@@ -64,9 +69,15 @@ def default_workers(tasks: Sequence[RefitTask]) -> int:
     return max(1, min(len(tasks), cores // max(t.settings.chains for t in tasks)))
 
 
-def run_refits(tasks: Iterable[RefitTask], workers: int | None = None, executor: Executor | None = None) -> list[Fit]:
-    """Run refits, in order: in this process, in a pool of ``workers`` processes, or on ``executor``."""
+def run_refits(
+    tasks: Iterable[RefitTask], workers: int | None = None, executor: Executor | str | Client | None = None
+) -> list[Fit]:
+    """Run refits, in order: in this process, in a pool of ``workers`` processes, or on ``executor``:
+    a ``concurrent.futures.Executor``, or a Dask scheduler (its address or a ``distributed.Client``),
+    which sends the refits of one model to the same workers so each compiles it once."""
     tasks = list(tasks)
+    if is_scheduler(executor):
+        return map_tasks(_run, tasks, executor, groups=[task.spec.key() for task in tasks])
     if executor is not None:
         return list(executor.map(_run, tasks))
     workers = default_workers(tasks) if workers is None else workers

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Executor
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -15,6 +16,9 @@ from bayescale.fit import Fit
 from .compare import holdout_frame, named_fits
 from .holdout import score_runs, summarize_scores
 from .refit import refit_task, run_refits
+
+if TYPE_CHECKING:
+    from distributed import Client
 
 
 def scale_bins(values: np.ndarray, bin_dex: float) -> np.ndarray:
@@ -35,6 +39,7 @@ def compare_sequential(
     seed: int = 0,
     workers: int | None = None,
     executor: Executor | None = None,
+    scheduler: str | Client | None = None,
     **fit_kwargs,
 ) -> pd.DataFrame:
     """How each law's extrapolation error grows with the distance extrapolated.
@@ -47,7 +52,8 @@ def compare_sequential(
 
     Returns one row per (law, step): ``law``, ``step``, ``n_fit``, ``n_scored``,
     ``distance_dex``, ``elpd_holdout``, ``coverage_50``, ``coverage_90``,
-    ``median_abs_rel_error``.
+    ``median_abs_rel_error``. Refits run as in :func:`compare` (``workers``, ``executor``,
+    ``scheduler``).
     """
     if steps < 1:
         raise BayescaleInputError(f"steps={steps} must be at least 1")
@@ -76,7 +82,7 @@ def compare_sequential(
                 )
             tasks.append(refit_task(f, law_frame[train], seed))
             plan.append((name, step, int(train.sum()), distance, law_frame[scored]))
-    refits = run_refits(tasks, workers=workers, executor=executor)
+    refits = run_refits(tasks, workers=workers, executor=scheduler if scheduler is not None else executor)
     rows = []
     for (name, step, n_fit, distance, scored_runs), refit in zip(plan, refits, strict=True):
         summary = summarize_scores(score_runs(refit, scored_runs, seed))

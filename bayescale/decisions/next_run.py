@@ -16,15 +16,21 @@ between candidates are not Monte Carlo noise.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import partial
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
+from bayescale.cluster import map_tasks
 from bayescale.cost import Cost, CostFunction, as_cost
 from bayescale.errors import BayescaleInputError, check_interval, check_seed
 from bayescale.fit import Fit
 from bayescale.points import prediction_points
 from bayescale.predict import pointwise_log_likelihood, predictive_draws
+
+if TYPE_CHECKING:
+    from distributed import Client
 
 
 def weighted_interval_width(values: np.ndarray, weights: np.ndarray, interval: float) -> np.ndarray:
@@ -67,6 +73,7 @@ def next_run(
     predictive: bool = False,
     n_sim: int = 200,
     seed: int = 0,
+    scheduler: str | Client | None = None,
 ) -> pd.DataFrame:
     """Rank affordable candidate runs by the expected width of the interval at the target.
 
@@ -81,7 +88,8 @@ def next_run(
     Returns the affordable candidates sorted best first, with ``cost``, ``expected_width``,
     ``current_width``, ``expected_shrinkage`` (fraction of the current width removed) and
     ``effective_draws`` (median importance-sampling ESS: small values mean the run would
-    move the posterior far and the estimate is rough).
+    move the posterior far and the estimate is rough). With ``scheduler`` (a Dask scheduler's
+    address or a ``distributed.Client``) the candidates are evaluated on that cluster.
     """
     if n_sim < 10:
         raise BayescaleInputError(f"n_sim={n_sim} is too few simulated outcomes; use 100 or more")
@@ -112,7 +120,11 @@ def next_run(
             raise BayescaleInputError(f"budget={budget:.3g}: no candidate run costs that little")
     tail = (1 - interval) / 2
     current = float(np.diff(np.quantile(target_draws, [tail, 1 - tail]))[0])
-    results = [expected_width(fit, row, target_draws, n_sim, interval, seed, group) for _, row in table.iterrows()]
+    evaluate = partial(
+        expected_width, fit, target_draws=target_draws, n_sim=n_sim, interval=interval, seed=seed, group=group
+    )
+    rows = [row for _, row in table.iterrows()]
+    results = [evaluate(row) for row in rows] if scheduler is None else map_tasks(evaluate, rows, scheduler)
     table["expected_width"] = [r[0] for r in results]
     table["effective_draws"] = [r[1] for r in results]
     table["current_width"] = current
