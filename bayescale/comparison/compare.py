@@ -18,7 +18,7 @@ from bayescale.fit import Fit, fit
 from .holdout import holdout_mask, score_runs, summarize_scores, with_compute
 from .loo import bad_k_message, bad_units, check_same_observations, exact_loo, loo, loo_table
 from .refit import refit_task, run_refits
-from .units import Units, choose_units
+from .units import Units, check_unit, choose_units
 
 
 @dataclass
@@ -144,6 +144,7 @@ def compare(
     >>> bs.compare(["chinchilla", "kaplan"], runs=runs, holdout="flops >= 1e21")  # doctest: +SKIP
     >>> bs.compare([grouped_fit, pooled_fit], unit="group")  # doctest: +SKIP
     """
+    check_unit(unit)
     fits = named_fits(items, runs, columns, seed=seed, **fit_kwargs)
     check_same_observations(fits)
     units = choose_units(fits, unit)

@@ -31,7 +31,7 @@ from .compare import Comparison, _holdout_frame, add_holdout_scores, fits_loo, h
 from .holdout import holdout_mask, score_runs
 from .loo import loo_table
 from .refit import refit_task, run_refits
-from .units import Units, choose_units, run_units
+from .units import Units, check_unit, choose_units, run_units
 
 KINDS = ("separate", "partial", "complete")
 
@@ -77,6 +77,7 @@ def compare_pooling(
     --------
     >>> bs.compare_pooling("chinchilla", runs, groups="train_dataset", varying=["E", "B"])  # doctest: +SKIP
     """
+    check_unit(unit)
     law = get_law(law)
     frame = load_runs(runs, law, columns, groups=groups, series=series).frame.reset_index(drop=True)
     labels = frame[groups].astype(str).to_numpy()

@@ -61,6 +61,12 @@ def fit_labels(fit: Fit, kind: str) -> np.ndarray | None:
     return fit.runs()[column].to_numpy(dtype=str)
 
 
+def check_unit(unit: str) -> None:
+    """Refuse an unknown unit before anything is fitted."""
+    if unit not in (*UNITS, "auto"):
+        raise BayescaleInputError(f"unit={unit!r}: use 'auto', 'run', 'series' or 'group'")
+
+
 def choose_units(fits: Mapping[str, Fit], unit: str = "auto", labels: np.ndarray | None = None) -> Units:
     """The unit a comparison of ``fits`` scores, with each row's label.
 
@@ -68,8 +74,7 @@ def choose_units(fits: Mapping[str, Fit], unit: str = "auto", labels: np.ndarray
     ``"series"`` and ``"group"`` take the labels from the fits that have them (they must
     agree), or from ``labels`` when given (fits of one table that do not all carry them).
     """
-    if unit not in (*UNITS, "auto"):
-        raise BayescaleInputError(f"unit={unit!r}: use 'auto', 'run', 'series' or 'group'")
+    check_unit(unit)
     n_rows = len(next(iter(fits.values())).runs())
     if unit == "run":
         return run_units(n_rows)
