@@ -16,6 +16,7 @@ from .holdout import covered, score_runs
 LEVELS = (0.5, 0.8, 0.9, 0.95)
 MIN_RUNS = 10
 DISTANCE_EDGES = (0.0, 0.25, 0.5, 1.0, np.inf)  # decades beyond the fitted runs
+INSIDE = 1e-6  # decades: a run on the edge of the fitted runs is inside up to rounding
 
 
 @dataclass
@@ -73,7 +74,7 @@ def distance_band(distance: np.ndarray, edges=DISTANCE_EDGES) -> np.ndarray:
     distance = np.asarray(distance, dtype=float)
     labels = np.full(distance.shape, "inside", dtype=object)
     for lower, upper in zip(edges[:-1], edges[1:], strict=True):
-        rows = (distance > lower) & (distance <= upper)
+        rows = (distance > max(lower, INSIDE)) & (distance <= upper)
         labels[rows] = f"{lower:g}-{upper:g} dex" if np.isfinite(upper) else f">{lower:g} dex"
     return labels
 
