@@ -95,6 +95,7 @@ def test_series_are_scored_whole_by_default(series_fit):
     assert "scored by series" in comparison.messages[0]
     by_run = bs.compare([series_fit], unit="run")
     assert by_run.unit == "run" and by_run.loo["chinchilla"].elpd_i.size == 30
+    assert "optimistic" in by_run.messages[0]
 
 
 def test_leave_one_series_out_is_psis_on_each_series_joint_density(series_fit):

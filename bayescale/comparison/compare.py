@@ -149,6 +149,10 @@ def compare(
     check_same_observations(fits)
     units = choose_units(fits, unit)
     comparison = leave_one_out(fits, units, reloo, workers, executor)
+    if units.kind == "run" and choose_units(fits).kind == "series":
+        comparison.messages.insert(
+            0, "scored by run although the runs form series: leaving out one row of a series is optimistic"
+        )
     if holdout is not None:
         add_holdout(comparison, holdout, runs, seed, workers, executor)
     return comparison

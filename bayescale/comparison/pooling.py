@@ -82,13 +82,12 @@ def compare_pooling(
     frame = load_runs(runs, law, columns, groups=groups, series=series).frame.reset_index(drop=True)
     labels = frame[groups].astype(str).to_numpy()
     common = {"columns": columns, "series": series, "seed": seed, "warn": False, **fit_kwargs}
-    _check_group_sizes(law, labels, common)
+    rows = {name: np.flatnonzero(labels == name) for name in pd.unique(labels)}
+    separate = {name: _separate_fit(law, frame.iloc[where], name, common) for name, where in rows.items()}
     pooled = {
         "partial": fit(law, frame, groups=groups, varying=list(varying), **common),
         "complete": fit(law, frame, **common),
     }
-    rows = {name: np.flatnonzero(labels == name) for name in pd.unique(labels)}
-    separate = {name: fit(law, frame.iloc[where], **common) for name, where in rows.items()}
     units = choose_units(pooled, unit)
     comparison = _leave_one_out(pooled, separate, rows, units, reloo, workers, executor)
     if holdout is not None:
@@ -99,16 +98,12 @@ def compare_pooling(
     return comparison
 
 
-def _check_group_sizes(law: Law, labels: np.ndarray, common: Mapping) -> None:
-    """Every group needs more runs than a separate fit has free parameters."""
-    needed = len(law.params) - len(common.get("fixed") or {}) - len(common.get("tied") or {}) + len(law.outputs)
-    names, counts = np.unique(labels, return_counts=True)
-    small = [f"{n!r} ({c})" for n, c in zip(names, counts, strict=True) if c < needed]
-    if small:
-        raise BayescaleInputError(
-            f"groups {', '.join(small)} have fewer runs than the {needed} free parameters a separate fit of "
-            f"law {law.name!r} needs: fix some parameters or merge those groups"
-        )
+def _separate_fit(law: Law, frame: pd.DataFrame, group: str, common: Mapping):
+    """One group's own fit; a problem with it names the group."""
+    try:
+        return fit(law, frame, **common)
+    except BayescaleInputError as err:
+        raise BayescaleInputError(f"separate fit of group {group!r}: {err}") from None
 
 
 def _leave_one_out(pooled, separate, rows, units: Units, reloo, workers, executor) -> Comparison:
