@@ -35,6 +35,7 @@ META = "bayescale"
 Uncertainty = Literal["calibrated", "iid"]
 UNCERTAINTIES = ("calibrated", "iid")
 LABEL_VARIABLES = {"groups": "group_label", "series": "series_label"}
+EVIDENCE = "discrepancy_evidence"
 
 
 @dataclass
@@ -122,7 +123,10 @@ class Fit:
     def posterior_view(self) -> Posterior:
         """What prediction needs: spec, draws, input scales and the fitted inputs."""
         const = self.tree["constant_data"]
-        return Posterior(self.spec, self.posterior, self.scales, {n: const[n].values for n in self.law.input_names})
+        inputs = {n: const[n].values for n in self.law.input_names}
+        outputs = {o: self.tree["observed_data"][o].values for o in self.law.outputs}
+        series = const[LABEL_VARIABLES["series"]].values.astype(str) if LABEL_VARIABLES["series"] in const else None
+        return Posterior(self.spec, self.posterior, self.scales, inputs, outputs, series)
 
     def param_draws(self, group: str | None = None, seed: int | None = 0) -> dict[str, np.ndarray]:
         """One 1-d array of draws per law parameter, for ``group`` (a new group if None or unknown)."""
@@ -397,6 +401,7 @@ def _add_growth(tree: xr.DataTree, spec: ModelSpec, runs: Runs, scales, settings
     rng = np.random.default_rng(None if settings.seed is None else settings.seed + 1)
     growth = growth_draws(evidence, spec.noise.nu if spec.noise.family == "student_t" else 1e6, chains * draws, rng)
     tree["posterior"] = xr.DataTree(post.assign({GROWTH: (("chain", "draw"), growth.reshape(chains, draws))}))
+    tree[EVIDENCE] = xr.DataTree(evidence.to_dataset())
     return n_refits
 
 

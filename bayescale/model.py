@@ -31,13 +31,14 @@ SERIES_OFFSET = "series_offset"
 SERIES_LENGTH = "series_length"
 SERIES_PRIORS = {
     SERIES_OFFSET: Prior("HalfNormal", sigma=0.02),
-    SERIES_LENGTH: Prior("LogNormal", mu=float(np.log(0.05)), sigma=1.5),
+    SERIES_LENGTH: Prior("LogNormal", mu=float(np.log(0.03)), sigma=0.5),
 }
 SERIES_REASONS = {
     SERIES_OFFSET: "runs of one series sit a percent or two above or below the law together "
     "(seed-to-seed spread of final losses is 0.5-2%)",
-    SERIES_LENGTH: "errors of one run's checkpoints stay correlated over hundredths to tenths of a decade "
-    "of training (learning curves: lag-1 autocorrelation about 0.5 at their spacing)",
+    SERIES_LENGTH: "checkpoint errors of one run stay correlated over a few hundredths of a decade "
+    "(learning curves: lag-1 autocorrelation about 0.5 at their spacing); a smooth misfit of the law "
+    "over the whole curve is the discrepancy's job, not the noise's, so the length stays below a tenth",
 }
 MAX_CORRELATION = 0.995
 

@@ -30,11 +30,15 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import xarray as xr
 
 import bayescale as bs
+from bayescale.discrepancy import HeldOut, growth_draws
 from bayescale.extrapolation import leave_future_out
+from bayescale.fit import EVIDENCE
 from bayescale.likelihood import OUTPUT_SCALES
 from bayescale.model import ModelSpec, resolve_scales
+from bayescale.predictive import GROWTH
 from bayescale.runs import load_runs
 from bayescale.sampling import SamplerSettings
 
@@ -54,6 +58,7 @@ class Task:
     test: pd.DataFrame
     columns: dict
     series: str | None = None
+    continues: str | None = None  # the targets continue this series of the fitted rows
 
 
 def chinchilla(cut: float) -> Iterator[Task]:
@@ -75,6 +80,7 @@ def learning_curves(quick: bool) -> Iterator[Task]:
             rows[rows["split"] == "target"],
             {},
             series="curve_id",
+            continues=curve_id,
         )
 
 
@@ -118,6 +124,7 @@ def overtraining() -> Iterator[Task]:
 
 def isoflop() -> Iterator[Task]:
     runs = pd.read_csv(DATA / "isoflop" / "runs.csv")
+    runs = runs[(runs[["params", "tokens", "loss"]] > 0).all(axis=1)]
     for config, rows in runs.groupby("config"):
         budgets = np.sort(rows["budget_flops"].unique())
         held = rows["budget_flops"] >= budgets[-2]
@@ -170,7 +177,8 @@ def _interval_rows(task: Task, method: str, observed, median, bounds: Callable[[
 
 def _bayes_rows(fit: bs.Fit, task: Task, method: str) -> pd.DataFrame:
     points, observed = _targets(fit, task)
-    tables = {level: fit.predict(points, interval=level) for level in (0.5, 0.9)}
+    series = task.continues if method != "iid" else None
+    tables = {level: fit.predict(points, interval=level, series=series) for level in (0.5, 0.9)}
     median = tables[0.9]["median"].to_numpy()
 
     def bounds(level):
@@ -201,7 +209,25 @@ def _conformal_rows(fit: bs.Fit, task: Task, seed: int) -> pd.DataFrame:
     return _interval_rows(task, "conformal", observed, median, bounds)
 
 
-def run_task(task: Task, seed: int) -> tuple[pd.DataFrame, dict]:
+def with_growth(fit: bs.Fit, per_cut: bool, floor: float, seed: int) -> bs.Fit:
+    """The fit with its discrepancy growth redrawn from its stored leave-future-out evidence:
+    weighted as stored, or each cut counting as one observation (``per_cut``), with ``floor``."""
+    evidence = HeldOut.from_dataset(fit.tree[EVIDENCE].to_dataset())
+    if per_cut:
+        totals = pd.Series(evidence.weight).groupby(evidence.cut).transform("sum").to_numpy()
+        evidence = replace(evidence, weight=evidence.weight / totals)
+    post = fit.posterior
+    n = post.sizes["chain"] * post.sizes["draw"]
+    growth = growth_draws(evidence, fit.spec.noise.nu, n, np.random.default_rng(seed), floor=floor)
+    tree = fit.tree.copy()
+    tree["posterior"] = xr.DataTree(post.assign({GROWTH: (("chain", "draw"), growth.reshape(post[GROWTH].shape))}))
+    return replace(fit, tree=tree)
+
+
+SENSITIVITY = [(False, 0.0), (False, 0.01), (False, 0.03), (True, 0.0)]
+
+
+def run_task(task: Task, seed: int, sensitivity: bool = False) -> tuple[pd.DataFrame, dict]:
     rows, times = [], {}
     common = dict(columns=task.columns, seed=seed, warn=False, **FIT_SETTINGS)
     for method in ("calibrated", "iid"):
@@ -210,6 +236,10 @@ def run_task(task: Task, seed: int) -> tuple[pd.DataFrame, dict]:
         fit = bs.fit(task.law, task.train, uncertainty=method, **series, **common)
         rows.append(_bayes_rows(fit, task, method))
         times[method] = time.perf_counter() - start
+        if method == "calibrated" and sensitivity:
+            for per_cut, floor in SENSITIVITY:
+                name = f"cal {'per-cut' if per_cut else 'n_eff'} floor {floor:g}"
+                rows.append(_bayes_rows(with_growth(fit, per_cut, floor, seed), task, name))
         if method == "iid":
             start = time.perf_counter()
             rows.append(_conformal_rows(fit, task, seed))
@@ -244,6 +274,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--only", default=None, help="run only splits whose name contains this text")
     parser.add_argument("--out", default=None, help="write per-target rows to this CSV")
+    parser.add_argument("--sensitivity", action="store_true", help="also redraw the growth with other evidence weights")
     args = parser.parse_args()
     if not DATA.is_dir():
         raise SystemExit(f"no data at {DATA}: this benchmark needs ../shared/data beside the checkout")
@@ -252,15 +283,14 @@ def main() -> None:
     for task in tasks(args.quick):
         if args.only and args.only not in task.split:
             continue
-        rows, times = run_task(task, args.seed)
+        rows, times = run_task(task, args.seed, args.sensitivity)
         all_rows.append(rows)
         all_times += [{"split": task.split, "method": m, "seconds": s} for m, s in times.items()]
-        mine = rows[rows["method"] == "calibrated"]
-        print(
-            f"{task.split:>18} {task.unit[:40]:<40} cov90 {mine['covered_90'].mean():.2f} "
-            f"({len(mine)} targets, {times['calibrated']:.1f} s)",
-            flush=True,
-        )
+        brief = rows.groupby("method").agg(cov90=("covered_90", "mean"), width=("rel_width_90", "median"))
+        cells = "  ".join(f"{m} {r.cov90:.2f}/{r.width:.3f}" for m, r in brief.iterrows())
+        print(f"{task.split:>18} {task.unit[:36]:<36} {cells} ({len(task.test)} targets)", flush=True)
+        if args.out:
+            pd.concat(all_rows, ignore_index=True).to_csv(args.out, index=False)
     rows = pd.concat(all_rows, ignore_index=True)
     if args.out:
         rows.to_csv(args.out, index=False)

@@ -54,7 +54,9 @@ def test_predict_json_is_a_list_of_points(fit_file):
     assert result.exit_code == 0
     points = json.loads(result.stdout)
     assert len(points) == 2
-    assert set(points[0]) == {"params", "tokens", "median", "lower", "upper", "predictive_lower", "predictive_upper"}
+    interval = {"median", "lower", "upper", "predictive_lower", "predictive_upper"}
+    parts = {"sd_params", "sd_discrepancy", "sd_noise", "distance"}
+    assert set(points[0]) == {"params", "tokens"} | interval | parts
     assert points[0]["params"] == 7e10 and points[0]["lower"] < points[0]["median"] < points[0]["upper"]
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -209,3 +211,54 @@ def test_calibrated_fit_reports_the_parts_of_its_interval(simulated_runs):
     assert (table["sd_noise"] > 0).all() and (table["sd_params"] > 0).all()
     far = table.loc[1]
     assert far["predictive_upper"] - far["predictive_lower"] > far["upper"] - far["lower"]
+
+
+# -- command line ------------------------------------------------------------------------
+
+
+def _cli(*args: str):
+    from typer.testing import CliRunner
+
+    from bayescale.cli import app
+
+    return CliRunner().invoke(app, list(args))
+
+
+CLI_SHORT = ("--draws", "200", "--tune", "300", "--chains", "2", "--seed", "3")
+
+
+def test_cli_groups_round_trip(tmp_path):
+    csv, path = tmp_path / "grouped.csv", tmp_path / "grouped.nc"
+    grouped_runs().to_csv(csv, index=False)
+    fitted = _cli(
+        "fit", str(csv), "--law", "power_law", "--group", "dataset", "--vary", "E", *CLI_SHORT, "-o", str(path)
+    )
+    assert fitted.exit_code == 0, fitted.output
+    known = json.loads(_cli("predict", str(path), "--at", "x=1e10", "--group", "c", "--json").stdout)[0]
+    new = json.loads(_cli("predict", str(path), "--at", "x=1e10", "--json").stdout)[0]
+    assert known["lower"] > 2.0
+    assert new["upper"] - new["lower"] > known["upper"] - known["lower"]
+    loaded = bs.load_fit(path)
+    assert loaded.spec.varying == ("E",) and loaded.structure == {"groups": "dataset"}
+
+
+def test_cli_series_round_trip(tmp_path):
+    csv, path = tmp_path / "series.csv", tmp_path / "series.nc"
+    series_runs(seed=1).to_csv(csv, index=False)
+    fitted = _cli("fit", str(csv), "--law", "power_law", "--series", "run", *CLI_SHORT, "-o", str(path))
+    assert fitted.exit_code == 0, fitted.output
+    loaded = bs.load_fit(path)
+    assert loaded.spec.series and loaded.structure == {"series": "run"}
+    result = _cli("predict", str(path), "--at", "x=1e9", "--series", "r0", "--json")
+    assert result.exit_code == 0, result.output
+    point = json.loads(result.stdout)[0]
+    assert point["predictive_lower"] < point["median"] < point["predictive_upper"]
+    assert point["distance"] > 0 and point["sd_discrepancy"] > 0
+
+
+def test_cli_unknown_group_column_exits_2(tmp_path):
+    csv = tmp_path / "grouped.csv"
+    grouped_runs().to_csv(csv, index=False)
+    result = _cli("fit", str(csv), "--law", "power_law", "--group", "nope", "--vary", "E", "-o", str(tmp_path / "x.nc"))
+    assert result.exit_code == 2
+    assert "nope" in result.output and "Traceback" not in result.output

@@ -8,6 +8,15 @@ vector version of their Figure 4 by Besiroglu, Erdil, Barnett & You (2024),
 ``epoch_excluded`` (the 5 runs Epoch drop before every fit), ``source_row``. The source
 repository states no license; the numbers are measurements digitized from a published
 figure: cite both papers when you use them.
+
+``finetune_rectified``: 1260 fine-tuning losses of Lin et al. (2024), "Selecting Large Language
+Model to Fine-tune via Rectified Scaling Law" (arXiv:2402.02314): 30 pre-trained models fine-tuned
+on subsets of 200 to 1,638,400 examples of three tasks (FLAN, Gigaword, WMT19), from the
+``benchmark/`` tables of their repository github.com/linhaowei1/Fine-tuning-Scaling-Law, released
+under the Apache License 2.0 (https://www.apache.org/licenses/LICENSE-2.0; copyright the
+authors), reshaped to one row per run. Columns: ``task``, ``model``, ``family``, ``model_params``
+(N), ``finetune_examples`` (D), ``loss`` (test loss after fine-tuning, nats/token),
+``zero_shot_loss`` (the same model before fine-tuning, the tables' D = 0 column).
 """
 
 from __future__ import annotations
@@ -23,6 +32,10 @@ CITATIONS = {
         "Hoffmann et al. (2022), Training Compute-Optimal Large Language Models, arXiv:2203.15556; "
         "data recovered by Besiroglu et al. (2024), Chinchilla Scaling: A replication attempt, "
         "arXiv:2404.10102"
+    ),
+    "finetune_rectified": (
+        "Lin et al. (2024), Selecting Large Language Model to Fine-tune via Rectified Scaling Law, arXiv:2402.02314; "
+        "data from github.com/linhaowei1/Fine-tuning-Scaling-Law (Apache License 2.0)"
     ),
 }
 
