@@ -7,7 +7,7 @@ from pymc_extras.prior import Prior  # noqa: E402
 from bayescale import datasets  # noqa: E402
 from bayescale.catalog import available_laws, get_law  # noqa: E402
 from bayescale.chain import predict_chain  # noqa: E402
-from bayescale.comparison import calibration, compare, compare_sequential, stack  # noqa: E402
+from bayescale.comparison import calibration, compare, compare_pooling, compare_sequential, stack  # noqa: E402
 from bayescale.decisions import (  # noqa: E402
     compare_recipes,
     compute_to_target,
@@ -36,6 +36,7 @@ __all__ = [
     "available_laws",
     "calibration",
     "compare",
+    "compare_pooling",
     "compare_recipes",
     "compare_sequential",
     "compute_to_target",

@@ -140,7 +140,7 @@ def test_calibration_verdicts(quick_fit):
     points = simulate_chinchilla(seed=9)[["params", "tokens"]]
     # Each run drawn from the fit's own posterior predictive (a new posterior draw per run) is
     # calibrated by construction: its PIT is uniform.
-    draws = quick_fit.predictive_draws(seed=5, params=points["params"], tokens=points["tokens"])
+    draws = quick_fit.predictive(points, seed=5)["loss_new_run"].values.reshape(-1, len(points))
     which = np.random.default_rng(5).integers(len(draws), size=len(points))
     own = draws[which, np.arange(len(points))]
     honest = bs.calibration(quick_fit, points.assign(loss=own))

@@ -1,4 +1,4 @@
-"""Commands that compare laws: PSIS-LOO of saved fits, or held-out extrapolation from runs."""
+"""Commands that compare laws: leave-one-out of saved fits, or held-out extrapolation from runs."""
 
 from __future__ import annotations
 
@@ -9,9 +9,13 @@ import typer
 
 from bayescale.cli.common import app, err, frame_table, out, parse_pairs, print_json, user_errors
 from bayescale.comparison import compare as compare_laws
-from bayescale.comparison import compare_sequential
+from bayescale.comparison import compare_pooling, compare_sequential
 from bayescale.errors import BayescaleInputError, check_seed, check_whole
 from bayescale.fit import load_fit
+
+
+def _names(text: str | None) -> list[str]:
+    return [name.strip() for name in (text or "").split(",") if name.strip()]
 
 
 @app.command()
@@ -23,7 +27,20 @@ def compare(
         str | None, typer.Option(help='Runs to hold out: "flops>=1e21", a boolean column, "largest 2 flops".')
     ] = None,
     sequential: Annotated[int, typer.Option(help="Also score the last N scale steps (leave-future-out).")] = 0,
-    reloo: Annotated[bool, typer.Option(help="Refit exactly for runs with Pareto k > 0.7.")] = False,
+    unit: Annotated[
+        str, typer.Option(help="Leave out one run, series or group at a time (auto: series when there are several).")
+    ] = "auto",
+    reloo: Annotated[
+        bool | None,
+        typer.Option("--reloo/--no-reloo", help="Refit exactly where Pareto k is too high (default: series only)."),
+    ] = None,
+    group: Annotated[str | None, typer.Option(help="With a CSV: column naming each run's group (with --vary).")] = None,
+    vary: Annotated[str | None, typer.Option(help="With a CSV: parameters that vary by group, e.g. E,B.")] = None,
+    series: Annotated[str | None, typer.Option(help="With a CSV: column naming each row's series.")] = None,
+    pooling: Annotated[
+        bool, typer.Option(help="With a CSV, one law, --group and --vary: separate vs partial vs complete pooling.")
+    ] = False,
+    uncertainty: Annotated[str, typer.Option(help="With a CSV: calibrated (default) or iid.")] = "calibrated",
     column: Annotated[list[str], typer.Option(help="Map law variables to columns: params=n_params.")] = [],  # noqa: B006
     draws: int = 1000,
     tune: int = 1000,
@@ -31,7 +48,8 @@ def compare(
     seed: int = 0,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON only.")] = False,
 ) -> None:
-    """Compare laws by PSIS-LOO and, with --holdout, by how well they predict held-out runs."""
+    """Compare laws by leave-one-out (by run, series or group) and, with --holdout, by how well
+    they predict held-out runs."""
     check_seed(seed, "--seed")
     check_whole(sequential, "--sequential", 0, 10**6)
     runs = None
@@ -40,14 +58,26 @@ def compare(
             raise BayescaleInputError("comparing from a CSV of runs needs --laws, e.g. --laws chinchilla,kaplan")
         if not inputs[0].is_file():
             raise BayescaleInputError(f"runs file not found: {inputs[0]}")
-        runs, items = inputs[0], [name.strip() for name in laws.split(",") if name.strip()]
+        runs, items = inputs[0], _names(laws)
     else:
-        if laws:
-            raise BayescaleInputError("--laws goes with one CSV of runs, not with saved fits")
+        if laws or group or vary or series or pooling:
+            raise BayescaleInputError("--laws, --group, --vary, --series and --pooling go with one CSV of runs")
         items = [load_fit(path) for path in inputs]
-    settings = {"draws": draws, "tune": tune, "chains": chains} if runs is not None else {}
     columns = parse_pairs(column, "--column")
-    result = compare_laws(items, runs=runs, columns=columns, holdout=holdout, reloo=reloo, seed=seed, **settings)
+    options = {"unit": unit, "reloo": reloo, "seed": seed, "holdout": holdout}
+    if runs is not None:
+        options |= {"draws": draws, "tune": tune, "chains": chains, "uncertainty": uncertainty, "series": series}
+    if pooling:
+        if len(items) != 1 or not group or not vary or sequential:
+            raise BayescaleInputError(
+                "--pooling compares one law (--laws NAME) with --group COLUMN and --vary E,B, without --sequential"
+            )
+        result = compare_pooling(items[0], runs, groups=group, varying=_names(vary), columns=columns, **options)
+    else:
+        if bool(group) != bool(vary):
+            raise BayescaleInputError("--group and --vary go together, e.g. --group dataset --vary E")
+        structure = {"groups": group, "varying": _names(vary)} if group else {}
+        result = compare_laws(items, runs=runs, columns=columns, **options, **structure)
     document = result.to_dict()
     steps = None
     if sequential:
@@ -59,6 +89,6 @@ def compare(
     if as_json:
         print_json(document)
         return
-    out.print(frame_table(result.table, "Comparison (elpd: higher is better)", index="law"))
+    out.print(frame_table(result.table, f"Comparison by {result.unit} (elpd: higher is better)", index="law"))
     if steps is not None:
         out.print(frame_table(steps.set_index("law"), "Sequential extrapolation", index="law"))

@@ -1,12 +1,14 @@
 """Model comparison that is honest about extrapolation.
 
-PSIS-LOO from stored log-likelihoods (:func:`compare`), prediction of held-out larger runs
-(``compare(..., holdout=...)``, :func:`compare_sequential`), combined predictions
-(:func:`stack`) and calibration of predictive intervals (:func:`calibration`).
+Leave-one-out by run, series or group (:func:`compare`), prediction of held-out larger runs
+(``compare(..., holdout=...)``, :func:`compare_sequential`), separate fits against partial
+and complete pooling (:func:`compare_pooling`), combined predictions (:func:`stack`) and
+calibration of predictive intervals, overall and by distance beyond the runs (:func:`calibration`).
 """
 
 from .calibration import Calibration, calibration
 from .compare import Comparison, compare
+from .pooling import compare_pooling
 from .sequential import compare_sequential
 from .stacking import Stack, stack, stacking_weights
 
@@ -16,6 +18,7 @@ __all__ = [
     "Stack",
     "calibration",
     "compare",
+    "compare_pooling",
     "compare_sequential",
     "stack",
     "stacking_weights",

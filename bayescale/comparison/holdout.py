@@ -66,18 +66,35 @@ def _require_column(frame: pd.DataFrame, column: str, rule: str) -> None:
         raise BayescaleInputError(f"holdout rule {rule!r}: no column {column!r}; columns: {', '.join(frame.columns)}")
 
 
-def score_runs(fit: Fit, runs: pd.DataFrame, seed: int = 0) -> pd.DataFrame:
-    """Per held-out run: log predictive density, PIT, posterior median and the observed value.
+def score_runs(fit: Fit, runs: pd.DataFrame, seed: int = 0, *, new_group: bool = False) -> pd.DataFrame:
+    """Per held-out run: log predictive density, PIT, posterior median, the observed value and
+    the distance in decades beyond the fitted runs.
 
-    ``runs`` has the law's variable names as columns (as :meth:`Fit.runs` returns them).
+    ``runs`` has the law's variable names as columns (as :meth:`Fit.runs` returns them). A
+    grouped fit predicts each run for its group (the fit's group column); a run without one,
+    or every run with ``new_group``, for a new group drawn from the population. Every run is
+    predicted as a new series.
     """
+    column = fit.structure.get("groups") if fit.spec.varying else None
+    if column is None or new_group or column not in runs.columns:
+        parts = [(None, np.arange(len(runs)))]
+    else:
+        labels = runs[column].astype(str).to_numpy()
+        parts = [(group, np.flatnonzero(labels == group)) for group in pd.unique(labels)]
+    pieces = [_score_group(fit, runs.iloc[rows], group, seed).set_index(rows) for group, rows in parts]
+    label_columns = [c for c in fit.structure.values() if c in runs.columns]
+    scores = pd.concat(pieces).sort_index()
+    return scores.assign(**{c: runs[c].to_numpy() for c in label_columns})
+
+
+def _score_group(fit: Fit, runs: pd.DataFrame, group: str | None, seed: int) -> pd.DataFrame:
     output = fit.output_name()
     points = {n: runs[n].to_numpy(dtype=float) for n in fit.law.input_names}
     observed = runs[output].to_numpy(dtype=float)
-    draws = fit.predictive(seed=seed, **points)
+    draws = fit.predictive(seed=seed, group=group, **points)
     mean = draws[output].values.reshape(-1, len(observed))
     new_runs = draws[f"{output}_new_run"].values.reshape(mean.shape)
-    loglik = log_density(fit.posterior_view(), points, observed, output, seed=seed)
+    loglik = log_density(fit.posterior_view(), points, observed, output, group=group, seed=seed)
     return pd.DataFrame(
         {
             **points,

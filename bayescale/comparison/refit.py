@@ -3,7 +3,10 @@
 A refit is a pure function of (model spec, runs, input scales, sampler settings), so it
 pickles to any executor: a local process pool here, a Dask ``Client.get_executor()`` for
 a cluster. Within a process the compiled model of each spec is built once and its data
-containers are swapped for every refit (see :mod:`bayescale.sampling`).
+containers are swapped for every refit (see :mod:`bayescale.sampling`). The runs of a
+refit keep every group and series label of the original fit (:meth:`Runs.subset`), so a
+group or series left out still has its coordinates: its parameters or offset are then
+drawn from the population, as for one never seen.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
 from bayescale.cluster import is_scheduler, map_tasks
@@ -29,18 +33,17 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class RefitTask:
-    """One refit: the spec, the runs (law variable names as columns), scales and settings."""
+    """One refit: the spec, the runs (with the fit's labels), scales, settings, and whether the
+    law's discrepancy is learned again (for extrapolation) or left out (for leave-one-out terms)."""
 
     spec: ModelSpec
-    runs: pd.DataFrame
+    runs: Runs
     scales: dict[str, float]
     settings: SamplerSettings
+    discrepancy: bool = False
 
     def run(self) -> Fit:
-        law = self.spec.law
-        names = [*law.input_names, *law.outputs]
-        runs = Runs(self.runs[names].reset_index(drop=True), {n: n for n in names}, law.name)
-        return fit_spec(self.spec, runs, self.scales, self.settings, warn=False)
+        return fit_spec(self.spec, self.runs, self.scales, self.settings, warn=False, discrepancy=self.discrepancy)
 
 
 def settings_of(fit: Fit, seed: int | None = None) -> SamplerSettings:
@@ -51,9 +54,25 @@ def settings_of(fit: Fit, seed: int | None = None) -> SamplerSettings:
     )
 
 
-def refit_task(fit: Fit, runs: pd.DataFrame, seed: int | None = None) -> RefitTask:
-    """A task that refits ``fit``'s model (same priors, scales and settings) to ``runs``."""
-    return RefitTask(fit.spec, runs, dict(fit.scales), settings_of(fit, seed))
+def is_calibrated(fit: Fit) -> bool:
+    """Whether the fit learned the law's discrepancy beyond its runs."""
+    return fit.settings.get("uncertainty", "iid") == "calibrated"
+
+
+def refit_task(
+    fit: Fit, rows: np.ndarray | pd.DataFrame, seed: int | None = None, *, extrapolation: bool = True
+) -> RefitTask:
+    """A task that refits ``fit``'s model (same priors, scales, settings, groups and series) to
+    some of its runs: ``rows`` are positions or a boolean mask of :meth:`Fit.runs`, or a
+    subset of that table (its index gives the positions).
+
+    With ``extrapolation`` a calibrated fit learns its discrepancy again from the kept runs
+    (the refit predicts beyond them); without, the refit samples the model alone, like the
+    posterior that PSIS-LOO reweights.
+    """
+    positions = rows.index.to_numpy() if isinstance(rows, pd.DataFrame) else np.asarray(rows)
+    kept = fit.fitted_runs().subset(positions)
+    return RefitTask(fit.spec, kept, dict(fit.scales), settings_of(fit, seed), extrapolation and is_calibrated(fit))
 
 
 def _run(task: RefitTask) -> Fit:

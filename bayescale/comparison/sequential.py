@@ -1,4 +1,8 @@
-"""Leave-future-out in scale: fit on every run below a scale, score the next, step by step."""
+"""Leave-future-out in scale: fit on every run below a scale, score the next, step by step.
+
+With series (checkpoints of one run), a series is never split: it goes whole to the fitted
+or the scored side, placed by its largest row.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +20,7 @@ from bayescale.fit import Fit
 from .compare import holdout_frame, named_fits
 from .holdout import score_runs, summarize_scores
 from .refit import refit_task, run_refits
+from .units import Units, choose_units
 
 if TYPE_CHECKING:
     from distributed import Client
@@ -26,6 +31,16 @@ def scale_bins(values: np.ndarray, bin_dex: float) -> np.ndarray:
     if np.any(values <= 0) or not np.all(np.isfinite(values)):
         raise BayescaleInputError("the scale column must be positive and finite to order runs by scale")
     return np.floor(np.log10(values) / bin_dex).astype(int)
+
+
+def unit_scale(scale: np.ndarray, units: Units) -> np.ndarray:
+    """Each row's scale for ordering: its own, or with series the largest of its series."""
+    if units.kind == "run":
+        return scale
+    largest = np.full(len(units.names), -np.inf)
+    codes = units.codes()
+    np.maximum.at(largest, codes, scale)
+    return largest[codes]
 
 
 def compare_sequential(
@@ -46,9 +61,10 @@ def compare_sequential(
 
     Runs are ordered by ``by`` (compute, 6 N D, by default) and grouped into bins
     ``bin_dex`` decades wide. For each of the last ``steps`` bins, every law is refitted on
-    all runs of smaller bins (same priors, scales and sampler settings; the compiled model
-    is reused) and scored on the runs of that bin. ``distance_dex`` is how many decades the
-    bin's median lies beyond the largest fitted run.
+    all runs of smaller bins (same priors, scales, groups, series and sampler settings; the
+    compiled model is reused) and scored on the runs of that bin. ``distance_dex`` is how
+    many decades the bin's median lies beyond the largest fitted run. When the fits have
+    several series, each series is placed in the bin of its largest row and moves whole.
 
     Returns one row per (law, step): ``law``, ``step``, ``n_fit``, ``n_scored``,
     ``distance_dex``, ``elpd_holdout``, ``coverage_50``, ``coverage_90``,
@@ -62,11 +78,13 @@ def compare_sequential(
     if by not in frame.columns:
         raise BayescaleInputError(f"by={by!r}: no such column; columns: {', '.join(frame.columns)}")
     scale = frame[by].to_numpy(dtype=float)
-    bins = scale_bins(scale, bin_dex)
+    units = choose_units(fits, "auto")
+    bins = scale_bins(unit_scale(scale, units), bin_dex)
     levels = np.unique(bins)
     if len(levels) <= steps:
+        what = "series (each at its largest row)" if units.kind == "series" else "runs"
         raise BayescaleInputError(
-            f"runs span only {len(levels)} bins of {bin_dex} decades in {by!r}: use fewer steps or narrower bins"
+            f"{what} span only {len(levels)} bins of {bin_dex} decades in {by!r}: use fewer steps or narrower bins"
         )
     plan, tasks = [], []
     for step, level in enumerate(levels[-steps:], start=1):
@@ -80,7 +98,7 @@ def compare_sequential(
                 raise BayescaleInputError(
                     f"step {step}: only {int(train.sum())} runs below the scored bin, too few to fit {name!r}"
                 )
-            tasks.append(refit_task(f, law_frame[train], seed))
+            tasks.append(refit_task(f, train, seed))
             plan.append((name, step, int(train.sum()), distance, law_frame[scored]))
     refits = run_refits(tasks, workers=workers, executor=scheduler if scheduler is not None else executor)
     rows = []

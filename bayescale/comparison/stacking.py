@@ -85,6 +85,10 @@ def stack(
     """Combine fits: ``weights="loo"`` (stacking on PSIS-LOO), ``"holdout"`` (stacking on held-out
     runs; pass ``holdout=``) or explicit weights, one per fit."""
     comparison = fits if isinstance(fits, Comparison) else None
+    if comparison is not None and comparison.separate:
+        raise BayescaleInputError(
+            "a pooling comparison's separate fits (one per group) do not predict as one fit: stack the pooled fits"
+        )
     if isinstance(weights, str):
         if weights not in ("loo", "holdout"):
             raise BayescaleInputError(f"weights={weights!r}: use 'loo', 'holdout' or one number per fit")
