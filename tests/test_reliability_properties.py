@@ -727,6 +727,7 @@ def bad_api_calls(draw) -> tuple[str, Callable[[bs.Fit], object]]:
                 "sampler",
                 "load_fit",
                 "predict table",
+                "predict seed",
                 "predict input",
                 "interval",
             ]
@@ -847,6 +848,11 @@ def bad_api_calls(draw) -> tuple[str, Callable[[bs.Fit], object]]:
             )
         )
         return kind, lambda result: result.predict(table)
+    if kind == "predict seed":
+        seed = draw(
+            st.one_of(st.integers(max_value=-1), st.integers(min_value=2**63), st.floats(), st.text(max_size=3))
+        )
+        return kind, lambda result: result.predict(params=1e9, tokens=1e10, seed=seed)
     if kind == "predict input":
         value = draw(st.one_of(non_positive, st.sampled_from([np.inf, np.nan, "abc", True, None, [1.0, "x"]])))
         extra = draw(st.one_of(st.just({}), st.dictionaries(unknown_names, st.floats(1, 2), min_size=1, max_size=1)))
