@@ -27,7 +27,6 @@ from bayescale.structure import log_inputs, scale_coordinate
 CUTS = (0.5, 0.6, 0.7, 0.8)
 REFIT = {"draws": 250, "tune": 300, "chains": 2}
 MIN_EXTRA_RUNS = 2
-CUT_WEIGHT = 1.0
 
 
 def _units(spec: ModelSpec, runs: Runs, coordinate: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -42,7 +41,7 @@ def _units(spec: ModelSpec, runs: Runs, coordinate: np.ndarray) -> tuple[np.ndar
 
 
 def _held_out_evidence(
-    spec: ModelSpec, runs: Runs, fitted: np.ndarray, scales: Mapping[str, float], refit, weight: np.ndarray
+    spec: ModelSpec, runs: Runs, fitted: np.ndarray, scales: Mapping[str, float], refit, weight: np.ndarray, cut: int
 ) -> HeldOut:
     """Errors of the refit's law at the held-out rows, its predictive scale there and their distance."""
     law = spec.law
@@ -70,7 +69,22 @@ def _held_out_evidence(
     distance = hull.distance(log_inputs(law, {n: v[held] for n, v in inputs.items()}, scales))
     error = observed - np.nanmedian(location, axis=0)
     ok = np.isfinite(error) & np.isfinite(spread)
-    return HeldOut(error[ok], spread[ok], distance[ok], weight[ok])
+    return HeldOut(error[ok], spread[ok], distance[ok], weight[ok], np.full(int(ok.sum()), float(cut)))
+
+
+def independent_share(evidence: HeldOut) -> float:
+    """The fraction of a cut's held-out errors that is independent information.
+
+    Errors of one refit share its parameter error and the law's smooth misfit: ordered by
+    distance, neighbouring standardized errors are correlated (lag-1 correlation r), and n
+    of them carry about n (1 - r) / (1 + r) independent errors' worth of evidence.
+    """
+    if len(evidence.error) < 3:
+        return 1.0
+    z = (evidence.error / evidence.scale)[np.argsort(evidence.distance, kind="stable")]
+    r = float(np.corrcoef(z[:-1], z[1:])[0, 1]) if np.std(z) > 0 else 0.0
+    r = min(max(r if np.isfinite(r) else 0.0, 0.0), 0.99)
+    return (1 - r) / (1 + r)
 
 
 def cut_masks(spec: ModelSpec, runs: Runs, scales: Mapping[str, float]) -> list[np.ndarray]:
@@ -93,9 +107,8 @@ def leave_future_out(
 ) -> tuple[HeldOut, int]:
     """Evidence about the discrepancy's growth from refits at :data:`CUTS`, and how many refits ran.
 
-    The errors of one refit share its parameter error and the law's smooth misfit, so they are
-    far from independent: each cut counts as :data:`CUT_WEIGHT` observations in all, shared by its
-    held-out rows (rows held out at several cuts share their part across them).
+    Rows held out at several cuts share their weight across them, and the rows of one cut
+    count only as much as their errors are independent (:func:`independent_share`).
     """
     masks = cut_masks(spec, runs, scales)
     counts = np.sum([~m for m in masks], axis=0) if masks else np.zeros(len(runs))
@@ -105,7 +118,6 @@ def leave_future_out(
         sub = runs.subset(np.flatnonzero(fitted))
         seed = None if settings.seed is None else settings.seed + 7919 * (i + 1)
         refit = sample_posterior(spec, model_data(spec, sub, scales), replace(refit_settings, seed=seed))
-        weight = 1.0 / counts[~fitted]
-        weight = weight * CUT_WEIGHT / weight.sum()
-        parts.append(_held_out_evidence(spec, runs, fitted, scales, refit["posterior"].to_dataset(), weight))
+        part = _held_out_evidence(spec, runs, fitted, scales, refit["posterior"].to_dataset(), 1.0 / counts[~fitted], i)
+        parts.append(replace(part, weight=part.weight * independent_share(part)))
     return HeldOut.concat(parts), len(parts)

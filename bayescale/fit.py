@@ -123,7 +123,10 @@ class Fit:
     def posterior_view(self) -> Posterior:
         """What prediction needs: spec, draws, input scales and the fitted inputs."""
         const = self.tree["constant_data"]
-        return Posterior(self.spec, self.posterior, self.scales, {n: const[n].values for n in self.law.input_names})
+        inputs = {n: const[n].values for n in self.law.input_names}
+        outputs = {o: self.tree["observed_data"][o].values for o in self.law.outputs}
+        series = const[LABEL_VARIABLES["series"]].values.astype(str) if LABEL_VARIABLES["series"] in const else None
+        return Posterior(self.spec, self.posterior, self.scales, inputs, outputs, series)
 
     def param_draws(self, group: str | None = None, seed: int | None = 0) -> dict[str, np.ndarray]:
         """One 1-d array of draws per law parameter, for ``group`` (a new group if None or unknown)."""

@@ -18,7 +18,7 @@ expression the PyMC model uses, so predicting never recompiles the model.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import xarray as xr
@@ -26,10 +26,10 @@ import xarray as xr
 from bayescale.discrepancy import Hull
 from bayescale.errors import BayescaleInputError
 from bayescale.likelihood import OUTPUT_SCALES
-from bayescale.model import GROUP_DIM, SERIES_DIM, SERIES_OFFSET, ModelSpec
+from bayescale.model import GROUP_DIM, MAX_CORRELATION, SERIES_DIM, SERIES_LENGTH, SERIES_OFFSET, ModelSpec
 from bayescale.population import link_of, new_group_values, pop_name, spread_name
 from bayescale.predict import law_mean
-from bayescale.structure import log_inputs
+from bayescale.structure import log_inputs, scale_coordinate
 
 POINT_DIM = "point"
 GROWTH = "discrepancy_growth"
@@ -43,6 +43,8 @@ class Posterior:
     draws: xr.Dataset
     scales: Mapping[str, float]
     fitted_inputs: Mapping[str, np.ndarray]
+    fitted_outputs: Mapping[str, np.ndarray] = field(default_factory=dict)
+    fitted_series: np.ndarray | None = None
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -90,6 +92,41 @@ class Posterior:
             return (scale * z)[:, None]
         return scale[:, None] * rng.standard_normal((len(scale), n_points))
 
+    def series_continuation(
+        self, series: str | None, output: str, params: Mapping[str, np.ndarray], points: Mapping[str, np.ndarray]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """For points continuing a known series: the shift of a new row's error toward the series'
+        nearest earlier row (rho e) and the factor on its noise scale (sqrt(1 - rho^2)), per draw.
+
+        Rows of a series are correlated with correlation exp(-lag / series_length), so a row
+        just past the last checkpoint is predicted from that checkpoint's error; far beyond it
+        the prediction returns to the law with the full noise.
+        """
+        if series is None or SERIES_LENGTH not in self.draws or self.fitted_series is None:
+            return np.zeros((1, 1)), np.ones((1, 1))
+        rows = np.flatnonzero(self.fitted_series == series)
+        if not len(rows) or output not in self.fitted_outputs:
+            return np.zeros((1, 1)), np.ones((1, 1))
+        law = self.spec.law
+        at_rows = {n: np.asarray(v, dtype=float)[rows] for n, v in self.fitted_inputs.items()}
+        row_coordinate = scale_coordinate(law, at_rows, self.scales)
+        point_coordinate = scale_coordinate(law, points, self.scales)
+        before = row_coordinate[None, :] <= point_coordinate[:, None]
+        anchor = np.where(
+            before.any(axis=1),
+            np.argmax(np.where(before, row_coordinate[None, :], -np.inf), axis=1),
+            np.argmin(row_coordinate),
+        )
+        lag = np.abs(point_coordinate - row_coordinate[anchor])
+        scale = OUTPUT_SCALES[law.outputs[output].kind]
+        anchor_inputs = {n: v[anchor] / self.scales[n] for n, v in at_rows.items()}
+        with np.errstate(divide="ignore", invalid="ignore"):
+            location = scale.to_scale(law_mean(law, params, anchor_inputs)[output])
+            observed = scale.to_scale(np.asarray(self.fitted_outputs[output], dtype=float)[rows][anchor])
+        error = observed[None, :] - location - self.series_offsets(series, 1, np.random.default_rng(0))
+        rho = np.minimum(np.exp(-lag[None, :] / self.flat(SERIES_LENGTH)[:, None]), MAX_CORRELATION)
+        return rho * error, np.sqrt(1.0 - rho**2)
+
 
 def predictive_dataset(
     posterior: Posterior,
@@ -123,8 +160,9 @@ def predictive_dataset(
             location = scale.to_scale(mean)
             shifted = location + growth[:, None] * distance[None, :] * rng.standard_normal(mean.shape)
             offsets = posterior.series_offsets(series, n_points, rng)
-            sigma = posterior.flat(law.noise_name(output))[:, None]
-            noisy = spec.noise.draw(shifted + offsets, sigma, rng)
+            shift, factor = posterior.series_continuation(series, output, params, points)
+            sigma = posterior.flat(law.noise_name(output))[:, None] * factor
+            noisy = spec.noise.draw(shifted + offsets + shift, sigma, rng)
             parts = {
                 output: mean,
                 f"{output}_discrepancy": scale.from_scale(shifted),

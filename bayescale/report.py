@@ -11,7 +11,10 @@ import matplotlib
 import pandas as pd
 from matplotlib.figure import Figure
 
+from bayescale.discrepancy import HeldOut, evidence_by_distance
+from bayescale.fit import EVIDENCE
 from bayescale.plots import plot_extrapolation
+from bayescale.predictive import GROWTH
 
 STYLE = """body{font-family:system-ui,sans-serif;max-width:960px;margin:2em auto;color:#222}
 table{border-collapse:collapse;font-size:0.9em}td,th{padding:3px 8px;border-bottom:1px solid #ddd;text-align:right}
@@ -37,6 +40,23 @@ def _data_summary(fit) -> pd.DataFrame:
     return runs.agg(["min", "median", "max"]).T.rename_axis("variable")
 
 
+def _extrapolation_section(fit) -> str:
+    """Leave-future-out inside the runs: errors and the fit's intervals by distance beyond each refit."""
+    if EVIDENCE not in fit.tree.children:
+        return ""
+    evidence = HeldOut.from_dataset(fit.tree[EVIDENCE].to_dataset())
+    if not len(evidence.error):
+        return (
+            "<h2>Extrapolation honesty</h2><p>Too few runs to hold any out: the discrepancy's growth is its prior.</p>"
+        )
+    table = evidence_by_distance(evidence, fit.posterior[GROWTH].values, fit.spec.noise.nu)
+    words = (
+        "Refits on the smaller runs, scored on the larger ones (errors on the output's noise scale), "
+        "against the 90% intervals the fit gives at those distances."
+    )
+    return f"<h2>Extrapolation honesty</h2><p>{words}</p>{table.to_html(float_format='{:.4g}'.format)}"
+
+
 def build_report(fit, targets: pd.DataFrame | None = None) -> str:
     """The report as an HTML string (figures embedded as PNG)."""
     targets = default_targets(fit) if targets is None or not len(targets) else targets
@@ -54,6 +74,9 @@ def build_report(fit, targets: pd.DataFrame | None = None) -> str:
     if len(fit.law.inputs) <= 2:
         image = figure_to_base64(plot_extrapolation(fit, targets=targets).figure)
         sections.append(f'<h2>Extrapolation</h2><img alt="extrapolation" src="data:image/png;base64,{image}">')
+    honesty = _extrapolation_section(fit)
+    if honesty:
+        sections.append(honesty)
     predictions = fit.predict(targets[fit.law.input_names], interval=0.9)
     sections.append(
         f"<h2>Predictions at the targets (90% intervals)</h2>{predictions.to_html(float_format='{:.4g}'.format)}"
