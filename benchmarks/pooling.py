@@ -23,6 +23,7 @@ Every table also reports the sampler's health (divergences, largest R-hat, small
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 import warnings
 from dataclasses import dataclass, replace
@@ -305,28 +306,37 @@ def summary_row(scores: pd.DataFrame, healths: pd.DataFrame, seconds: float) -> 
     }
 
 
+LEFT_OUT = ("OPT", "datablations-c4-2ep", "gpt3")
+
+
 def family_study(
-    settings: dict, seed: int = 1, variants: tuple[str, ...] = tuple(FAMILY_VARIANTS), left_out: int | None = None
+    settings: dict,
+    seed: int = 1,
+    variants: tuple[str, ...] = tuple(FAMILY_VARIANTS),
+    left_out: tuple[str, ...] = LEFT_OUT,
+    sets: list[str] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Per-set fits, each joint variant (known groups, scored with the engine's distances and with
-    each set's own), and the first variant refitted without each of ``left_out`` sets (all if None)."""
+    """Per-set fits; each joint variant (known groups, scored with the engine's distances and with
+    each set's own), and refitted without each set of ``left_out`` (a new group). ``sets`` limits
+    the study to some scaled sets."""
     train, targets = family_runs()
+    if sets is not None:
+        train, targets = train[train["scaled_set"].isin(sets)], targets.loc[sorted(sets)]
     sep_scores, sep_health, sep_seconds = family_separate(train, targets, settings, seed)
     rows = {"separate fits": summary_row(sep_scores, sep_health, sep_seconds)}
     scores = [sep_scores.assign(variant="separate fits")]
-    first = None
     for name in variants:
         fit, joint_scores, joint_health, seconds = family_joint(train, targets, FAMILY_VARIANTS[name], settings, seed)
-        first = first or fit
         own = pd.concat([score(fit, targets.loc[[g]], group=g, own_hull=True).assign(scaled_set=g) for g in fit.groups])
-        rows[name] = summary_row(joint_scores, joint_health, seconds)
-        rows[f"{name}, own-runs distance"] = summary_row(own, joint_health, seconds)
-        scores += [joint_scores.assign(variant=name), own.assign(variant=f"{name}, own-runs distance")]
-    sets = list(targets.index) if left_out is None else list(targets.index[:: max(1, len(targets) // left_out)])
-    out_scores, out_health, out_seconds = family_left_out(first, targets, sets[:left_out], seed)
-    name = f"{variants[0]}, set left out (new group)"
-    rows[name] = summary_row(out_scores, out_health, out_seconds)
-    scores.append(out_scores.assign(variant=name))
+        out_scores, out_health, out_seconds = family_left_out(fit, targets, list(left_out), seed)
+        parts = {
+            name: (joint_scores, joint_health, seconds),
+            f"{name}, own-runs distance": (own, joint_health, seconds),
+            f"{name}, set left out (new group)": (out_scores, out_health, out_seconds),
+        }
+        for label, (part, part_health, part_seconds) in parts.items():
+            rows[label] = summary_row(part, part_health, part_seconds)
+            scores.append(part.assign(variant=label))
     return pd.DataFrame(rows).T.rename_axis("variant"), pd.concat(scores)
 
 
@@ -414,25 +424,38 @@ def curve_study(
 # -- command line ----------------------------------------------------------------------------
 
 
+STUDIES = {"overtraining": overtraining_study, "learning_curves": curve_study, "model_families": family_study}
+DETAIL = {"overtraining": ["dataset", "run"], "model_families": ["scaled_set"]}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="short chains (draws=400, tune=500, chains=2)")
     parser.add_argument("--only", default=None, help="run only the study whose name contains this text")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--out", default=None, help="write each study's per-target scores to <out>_<study>.csv")
     args = parser.parse_args()
     if not DATA.is_dir():
         raise SystemExit(f"no data at {DATA}: this benchmark needs ../shared/data beside the checkout")
     warnings.simplefilter("ignore")
-    pd.set_option("display.width", 220)
+    pd.set_option("display.width", 250)
+    pd.set_option("display.max_columns", 30)
     settings = QUICK if args.quick else FULL
-    studies = {"overtraining": overtraining_study, "model_families": family_study, "learning_curves": curve_study}
-    for name, study in studies.items():
+    for name, study in STUDIES.items():
         if args.only and args.only not in name:
             continue
         start = time.perf_counter()
-        table, _ = study(settings, args.seed)
+        table, scores = study(settings, args.seed)
         print(f"\n== {name} ({time.perf_counter() - start:.0f} s; {settings})")
         print(table.round(3).to_string())
+        if name in DETAIL:
+            detail = scores.pivot_table(index=DETAIL[name], columns="variant", values="rel_error", sort=False)
+            covered = scores.pivot_table(index=DETAIL[name], columns="variant", values="covered", sort=False)
+            print("\n|relative error| % of the median (* outside the 90% interval):")
+            print((100 * detail).round(2).astype(str).where(covered.astype(bool), lambda t: t + "*").to_string())
+        if args.out:
+            scores.to_csv(f"{args.out}_{name}.csv")
+        sys.stdout.flush()
 
 
 if __name__ == "__main__":
