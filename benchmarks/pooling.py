@@ -172,7 +172,14 @@ def overtraining_scores(fits: dict[str, dict], larger: pd.DataFrame) -> pd.DataF
         for dataset, rows in larger.groupby("train_dataset"):
             fit = entry["fits"][dataset]
             scored = score(fit, rows, group=dataset if fit.groups else None)
-            frames.append(scored.assign(variant=name, dataset=dataset, run=rows["name"], split=rows["split"]))
+            frames.append(
+                scored.assign(
+                    variant=name,
+                    dataset=dataset,
+                    run=rows["model_size"] + " M=" + rows["multiplier"].map("{:g}".format),
+                    split=rows["split"],
+                )
+            )
     return pd.concat(frames)
 
 
@@ -449,6 +456,7 @@ def main() -> None:
         print(f"\n== {name} ({time.perf_counter() - start:.0f} s; {settings})")
         print(table.round(3).to_string())
         if name in DETAIL:
+            scores = scores.reset_index(drop=True)
             detail = scores.pivot_table(index=DETAIL[name], columns="variant", values="rel_error", sort=False)
             covered = scores.pivot_table(index=DETAIL[name], columns="variant", values="covered", sort=False)
             print("\n|relative error| % of the median (* outside the 90% interval):")
