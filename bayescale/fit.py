@@ -13,7 +13,6 @@ import numpy as np
 import pandas as pd
 import pymc as pm
 import xarray as xr
-from pymc_extras.prior import Prior
 
 from bayescale import __version__
 from bayescale.catalog import get_law
@@ -24,6 +23,7 @@ from bayescale.likelihood import OUTPUT_SCALES, Noise
 from bayescale.model import RUN_DIM, ModelSpec, build_model, model_data, resolve_scales
 from bayescale.points import prediction_points
 from bayescale.predict import law_mean, pointwise_log_likelihood, predictive_draws
+from bayescale.priors import Prior
 from bayescale.runs import Runs, load_runs
 from bayescale.sampling import SamplerSettings, sample_posterior
 

@@ -15,11 +15,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import pymc as pm
 import pytensor.tensor as pt
-from pymc_extras.prior import Prior
 
 from bayescale.errors import BayescaleInputError
 from bayescale.law import Law
 from bayescale.likelihood import OUTPUT_SCALES, Noise
+from bayescale.priors import Prior
 from bayescale.runs import Runs
 
 RUN_DIM = "run"

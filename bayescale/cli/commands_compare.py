@@ -8,10 +8,7 @@ from typing import Annotated
 import typer
 
 from bayescale.cli.common import app, err, frame_table, out, parse_pairs, print_json, user_errors
-from bayescale.comparison import compare as compare_laws
-from bayescale.comparison import compare_sequential
 from bayescale.errors import BayescaleInputError
-from bayescale.fit import load_fit
 
 
 @app.command()
@@ -32,6 +29,10 @@ def compare(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON only.")] = False,
 ) -> None:
     """Compare laws by PSIS-LOO and, with --holdout, by how well they predict held-out runs."""
+    from bayescale.comparison import compare as compare_laws
+    from bayescale.comparison import compare_sequential
+    from bayescale.fit import load_fit
+
     runs = None
     if len(inputs) == 1 and inputs[0].suffix.lower() == ".csv":
         if not laws:

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import numpy as np
-import pandas as pd
 import typer
 
 from bayescale.cli.common import (
@@ -19,15 +17,19 @@ from bayescale.cli.common import (
     print_json,
     user_errors,
 )
-from bayescale.decisions import compare_recipes, isoflop, next_run, optimal
 from bayescale.errors import BayescaleInputError
-from bayescale.fit import load_fit
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
 
 JSON_OPTION = typer.Option("--json", help="Print JSON only.")
 
 
 def parse_flops(text: str) -> np.ndarray:
     """``"1e22,1e24"`` -> the list; ``"1e20:1e25"`` -> one budget per decade (``1e20:1e25:11`` for 11 points)."""
+    import numpy as np
+
     try:
         if ":" in text:
             parts = [float(p) for p in text.split(":")]
@@ -44,6 +46,8 @@ def parse_flops(text: str) -> np.ndarray:
 
 
 def _records(frame: pd.DataFrame) -> list[dict]:
+    import pandas as pd
+
     return [{k: (None if pd.isna(v) else float(v)) for k, v in row.items()} for row in frame.to_dict("records")]
 
 
@@ -56,6 +60,9 @@ def optimal_command(
     as_json: Annotated[bool, JSON_OPTION] = False,
 ) -> None:
     """Compute-optimal parameters, tokens and loss per budget (C = 6ND), with the exponents a and b."""
+    from bayescale.decisions import optimal
+    from bayescale.fit import load_fit
+
     allocation = optimal(load_fit(fit_file), parse_flops(flops), interval=interval)
     table, exponents = allocation.table(interval), allocation.exponents(interval)
     if as_json:
@@ -85,6 +92,8 @@ def isoflop_command(
     as_json: Annotated[bool, JSON_OPTION] = False,
 ) -> None:
     """Iso-FLOP analysis: each budget's optimal N and D, and the power laws N* ∝ C^a, D* ∝ C^b."""
+    from bayescale.decisions import isoflop
+
     result = isoflop(
         runs, budget=budget_column, params=params_column, tokens=tokens_column, loss=loss_column,
         draws=draws, tune=tune, chains=chains, seed=seed, warn=False,
@@ -113,6 +122,9 @@ def recipes(
     as_json: Annotated[bool, JSON_OPTION] = False,
 ) -> None:
     """Probability that recipe A beats B per budget, the crossover compute and B's compute multiplier."""
+    from bayescale.decisions import compare_recipes
+    from bayescale.fit import load_fit
+
     result = compare_recipes(load_fit(fit_a), load_fit(fit_b), parse_flops(flops), ratio=ratio)
     table, crossover = result.table(interval), result.crossover_summary(interval)
     if as_json:
@@ -140,6 +152,11 @@ def next_run_command(
     as_json: Annotated[bool, JSON_OPTION] = False,
 ) -> None:
     """Rank candidate runs by how much each is expected to shrink the target's interval."""
+    import pandas as pd
+
+    from bayescale.decisions import next_run
+    from bayescale.fit import load_fit
+
     if not candidates.is_file():
         raise BayescaleInputError(f"--candidates: file not found: {candidates}")
     ranked = next_run(

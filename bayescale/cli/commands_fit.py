@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-import pandas as pd
 import typer
 from rich.table import Table
 
@@ -25,7 +24,6 @@ from bayescale.cli.common import (
     user_errors,
 )
 from bayescale.errors import BayescaleInputError
-from bayescale.fit import fit, load_fit
 
 DEMO_TARGETS = {"Chinchilla-70B": (70e9, 1.4e12), "Llama-3-405B": (405e9, 15.6e12)}
 
@@ -38,6 +36,7 @@ def demo(
 ) -> None:
     """Fit the Chinchilla law to Epoch AI's 240 runs and extrapolate to 70B and 405B models."""
     from bayescale import datasets
+    from bayescale.fit import fit
 
     runs = datasets.load("chinchilla").query("not epoch_excluded")
     err.print(f"Fitting chinchilla to {len(runs)} runs of Hoffmann et al. (2022) ...", highlight=False)
@@ -99,6 +98,8 @@ def fit_command(
     seed: int | None = None,
 ) -> None:
     """Fit a law to runs and save the fit."""
+    from bayescale.fit import fit
+
     result = fit(
         law,
         runs,
@@ -129,6 +130,10 @@ def predict(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON only.")] = False,
 ) -> None:
     """Predict at new inputs: the law's median and interval, and the interval for a new run."""
+    import pandas as pd
+
+    from bayescale.fit import load_fit
+
     result = load_fit(fit_file)
     points = [parse_pairs([a], "--at", numeric=True) for a in at]
     names = {tuple(sorted(p)) for p in points}
@@ -149,6 +154,8 @@ def summary(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON only.")] = False,
 ) -> None:
     """Parameter table of a saved fit, with sampler diagnostics."""
+    from bayescale.fit import load_fit
+
     result = load_fit(fit_file)
     if as_json:
         print_json(summary_document(result, interval))

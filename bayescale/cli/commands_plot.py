@@ -3,25 +3,29 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import matplotlib
+import typer
 
-matplotlib.use("Agg")
+from bayescale.cli.common import app, err, parse_pairs, user_errors
+from bayescale.errors import BayescaleInputError
 
-import pandas as pd  # noqa: E402
-import typer  # noqa: E402
-
-from bayescale.cli.common import app, err, parse_pairs, user_errors  # noqa: E402
-from bayescale.errors import BayescaleInputError  # noqa: E402
-from bayescale.fit import load_fit  # noqa: E402
-from bayescale.plots import plot_extrapolation, plot_frontier, plot_posterior  # noqa: E402
-from bayescale.report import write_report  # noqa: E402
+if TYPE_CHECKING:
+    import pandas as pd
 
 KINDS = ("extrapolation", "posterior", "frontier")
 
 
+def _headless() -> None:
+    """Draw to files without a display: matplotlib's Agg backend, chosen before pyplot is imported."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+
+
 def _targets(items: list[str]) -> pd.DataFrame | None:
+    import pandas as pd
+
     return pd.DataFrame([parse_pairs([t], "--target", numeric=True) for t in items]) if items else None
 
 
@@ -36,6 +40,10 @@ def plot(
     """Draw a figure of a saved fit."""
     if kind not in KINDS:
         raise BayescaleInputError(f"--kind {kind!r}: choose one of {', '.join(KINDS)}")
+    _headless()
+    from bayescale.fit import load_fit
+    from bayescale.plots import plot_extrapolation, plot_frontier, plot_posterior
+
     result = load_fit(fit_file)
     if kind == "extrapolation":
         figure = plot_extrapolation(result, targets=_targets(target)).figure
@@ -55,5 +63,9 @@ def report(
     target: Annotated[list[str], typer.Option(help="Predict at: params=7e10,tokens=1.4e12.")] = [],  # noqa: B006
 ) -> None:
     """Write a self-contained HTML report of a saved fit."""
+    _headless()
+    from bayescale.fit import load_fit
+    from bayescale.report import write_report
+
     write_report(load_fit(fit_file), output, _targets(target))
     err.print(f"saved {output}", highlight=False)
