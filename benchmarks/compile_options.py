@@ -11,9 +11,9 @@ compile directory. The options:
 - ``numba-cache``: the same with ``cache=True`` passed on to ``numba.cfunc`` for nutpie's wrappers.
 - ``numba-free-only``: the trace keeps only the sampled variables (no Deterministics), so the
   function that expands each draw is smaller.
-- ``python-callback``: PyTensor's Numba function for logp and gradient, called from nutpie
-  through a Python callback instead of nutpie's compiled C wrapper (which is rebuilt in every
-  process); chains then take turns holding the interpreter lock.
+- ``callback``: ``sampling.compile_nutpie(model, "callback")``, PyTensor's Numba functions
+  called from nutpie through Python instead of nutpie's compiled C wrappers (which are rebuilt
+  in every process); chains then take turns holding the interpreter lock.
 """
 
 from __future__ import annotations
@@ -22,8 +22,6 @@ import json
 import sys
 import time
 import warnings
-
-import numpy as np
 
 from bayescale import datasets, get_law, load_runs, sampling
 from bayescale.model import ModelSpec, build_model, model_data, resolve_scales
@@ -44,64 +42,11 @@ def numba_cfunc(model, **kwargs):
         return nutpie.compile_pymc_model(model, **kwargs)
 
 
-def python_callback(model):
-    """nutpie model whose logp and gradient are PyTensor's Numba function, called from Python."""
-    import nutpie.compile_pymc as nutpie_pymc
-    from nutpie.compiled_pyfunc import from_pyfunc
-    from pymc.initial_point import make_initial_point_fn
-
-    with warnings.catch_warnings(), sampling.exact_math():
-        warnings.simplefilter("ignore", UserWarning)
-        start = make_initial_point_fn(model=model, return_transformed=True, jitter_rvs=set(model.free_RVs))
-        n_dim, _, logp_fn, expand_fn, initial_point, shape_info, reparameterized = nutpie_pymc._make_functions(
-            model, mode="NUMBA", compute_grad=True, join_expanded=False, pymc_initial_point_fn=start
-        )
-    names, _, shapes = shape_info
-    logp_data = [v.name for v in logp_fn.get_shared()]
-    expand_data = [v.name for v in expand_fn.get_shared()]
-    shared = {v.name: np.asarray(v.get_value()) for v in [*logp_fn.get_shared(), *expand_fn.get_shared()]}
-
-    def make_logp():
-        jitted = logp_fn.vm.jit_fn
-
-        def logp(x, **data):
-            value, grad = jitted(x, *[data[n] for n in logp_data])
-            return float(value), grad
-
-        return logp
-
-    def make_expand(seed1, seed2, chain):
-        jitted = expand_fn.vm.jit_fn
-
-        def expand(x, **data):
-            values = jitted(x, *[data[n] for n in expand_data])
-            return {n: np.asarray(v, dtype="float64").reshape(s) for n, v, s in zip(names, values, shapes, strict=True)}
-
-        return expand
-
-    point = np.zeros(n_dim)
-    make_logp()(point, **shared), make_expand(0, 0, 0)(point, **shared)  # Numba compiles on first call
-    dims, coords = nutpie_pymc._prepare_dims_and_coords(model, shape_info, reparameterized)
-    return from_pyfunc(
-        ndim=n_dim,
-        make_logp_fn=make_logp,
-        make_expand_fn=make_expand,
-        make_initial_point_fn=initial_point,
-        expanded_dtypes=[np.dtype("float64")] * len(names),
-        expanded_shapes=shapes,
-        expanded_names=names,
-        shared_data=shared,
-        dims=dims,
-        coords=coords,
-        reparameterized_names=reparameterized,
-    )
-
-
 OPTIONS = {
     "numba": sampling.compile_nutpie,
     "numba-cache": lambda model: numba_cfunc(model, cache=True),
     "numba-free-only": lambda model: numba_cfunc(model, var_names=[v.name for v in model.free_RVs]),
-    "python-callback": python_callback,
+    "callback": lambda model: sampling.compile_nutpie(model, "callback"),
 }
 
 

@@ -40,7 +40,7 @@ def demo(
 
     runs = datasets.load("chinchilla").query("not epoch_excluded")
     err.print(f"Fitting chinchilla to {len(runs)} runs of Hoffmann et al. (2022) ...", highlight=False)
-    result = fit("chinchilla", runs, seed=seed, progress=not as_json, warn=False)
+    result = fit("chinchilla", runs, seed=seed, progress=not as_json, warn=False, backend="callback")
     params, tokens = zip(*DEMO_TARGETS.values(), strict=True)
     predictions = result.predict(params=list(params), tokens=list(tokens), interval=0.9)
     if as_json:
@@ -114,6 +114,7 @@ def fit_command(
         seed=seed,
         progress=True,
         warn=False,
+        backend="callback",  # one fit per process: the quicker compile wins
     )
     result.save(output)
     out.print(summary_table(result, 0.94))
