@@ -1,26 +1,50 @@
-"""bayescale: Bayesian inference of neural scaling laws."""
+"""bayescale: Bayesian inference of neural scaling laws.
+
+The public names below are imported on first use, so ``import bayescale`` (and the
+command line's help) does not pay for the inference stack until something needs it.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+import types
+from typing import TYPE_CHECKING
 
 __version__ = "0.1.0"
 
-from pymc_extras.prior import Prior  # noqa: E402
-
-from bayescale import datasets  # noqa: E402
-from bayescale.catalog import available_laws, get_law  # noqa: E402
-from bayescale.chain import predict_chain  # noqa: E402
-from bayescale.comparison import calibration, compare, compare_pooling, compare_sequential, stack  # noqa: E402
-from bayescale.decisions import (  # noqa: E402
-    compare_recipes,
-    compute_to_target,
-    inference_optimal,
-    isoflop,
-    next_run,
-)
-from bayescale.errors import BayescaleInputError, SamplingWarning  # noqa: E402
-from bayescale.fit import Fit, fit, load_fit  # noqa: E402
-from bayescale.law import Input, Law, Output, Param  # noqa: E402
-from bayescale.many import FailedFit, fit_many, read_index  # noqa: E402
-from bayescale.prior import prior_predictive  # noqa: E402
-from bayescale.runs import Runs, load_runs  # noqa: E402
+# public name -> module that defines it
+_EXPORTS = {
+    "BayescaleInputError": "bayescale.errors",
+    "Fit": "bayescale.fit",
+    "Input": "bayescale.law",
+    "Law": "bayescale.law",
+    "Output": "bayescale.law",
+    "Param": "bayescale.law",
+    "Prior": "bayescale.priors",
+    "Runs": "bayescale.runs",
+    "SamplingWarning": "bayescale.errors",
+    "available_laws": "bayescale.catalog",
+    "calibration": "bayescale.comparison",
+    "compare": "bayescale.comparison",
+    "compare_pooling": "bayescale.comparison",
+    "FailedFit": "bayescale.many",
+    "fit_many": "bayescale.many",
+    "read_index": "bayescale.many",
+    "compare_recipes": "bayescale.decisions",
+    "compare_sequential": "bayescale.comparison",
+    "compute_to_target": "bayescale.decisions",
+    "fit": "bayescale.fit",
+    "get_law": "bayescale.catalog",
+    "inference_optimal": "bayescale.decisions",
+    "isoflop": "bayescale.decisions",
+    "load_fit": "bayescale.fit",
+    "load_runs": "bayescale.runs",
+    "next_run": "bayescale.decisions",
+    "predict_chain": "bayescale.chain",
+    "prior_predictive": "bayescale.prior",
+    "stack": "bayescale.comparison",
+}
 
 __all__ = [
     "BayescaleInputError",
@@ -54,3 +78,53 @@ __all__ = [
     "prior_predictive",
     "stack",
 ]
+
+
+def __getattr__(name: str):
+    if name == "datasets":
+        return importlib.import_module("bayescale.datasets")
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'bayescale' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_EXPORTS[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])
+
+
+class _Package(types.ModuleType):
+    """The package's module type: ``bayescale.fit`` is the function, though a submodule shares its name.
+
+    Importing the submodule ``bayescale.fit`` binds it as an attribute of the package; this
+    property takes precedence, so ``bs.fit`` stays the function, imported on first use.
+    """
+
+    @property
+    def fit(self):
+        from bayescale.fit import fit
+
+        return fit
+
+    @fit.setter
+    def fit(self, value) -> None:
+        if not isinstance(value, types.ModuleType):
+            raise AttributeError("bayescale.fit cannot be replaced")
+
+
+sys.modules[__name__].__class__ = _Package
+
+
+if TYPE_CHECKING:  # what type checkers and editors see
+    from bayescale import datasets
+    from bayescale.catalog import available_laws, get_law
+    from bayescale.chain import predict_chain
+    from bayescale.comparison import calibration, compare, compare_sequential, stack
+    from bayescale.decisions import compare_recipes, compute_to_target, inference_optimal, isoflop, next_run
+    from bayescale.errors import BayescaleInputError, SamplingWarning
+    from bayescale.fit import Fit, fit, load_fit
+    from bayescale.law import Input, Law, Output, Param
+    from bayescale.prior import prior_predictive
+    from bayescale.priors import Prior
+    from bayescale.runs import Runs, load_runs

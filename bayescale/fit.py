@@ -443,6 +443,7 @@ def fit(
     target_accept: float = 0.9,
     progress: bool = False,
     warn: bool = True,
+    backend: str = "numba",
 ) -> Fit:
     """Fit a scaling law to training runs by NUTS.
 
@@ -474,7 +475,13 @@ def fit(
     scales
         Override the reference scale the engine divides an input by.
     draws, tune, chains, seed, sampler, target_accept
-        Sampler settings; the same seed gives the same draws.
+        Sampler settings; the same seed gives the same draws. The default
+        ``target_accept=0.9`` (smaller steps than NUTS' usual 0.8) removes the rare
+        divergences of these strongly correlated posteriors at little cost.
+    backend
+        How nutpie calls the model (same draws either way): ``"numba"`` compiles longer and
+        samples fast, the choice for refits; ``"callback"`` compiles in about a third of the
+        time and samples about half as fast, the choice for a single fit in a new process.
 
     Examples
     --------
@@ -499,7 +506,7 @@ def fit(
         runs = load_runs(runs, law, columns, n_free_params=len(free), groups=groups, series=series)
     if seed is None:
         seed = int(np.random.default_rng().integers(2**31))
-    settings = SamplerSettings(draws, tune, chains, seed, sampler, progress, target_accept)
+    settings = SamplerSettings(draws, tune, chains, seed, sampler, progress, target_accept, backend)
     scales = resolve_scales(law, runs, scales)
     check_before_sampling(spec, runs, scales)
     return fit_spec(spec, runs, scales, settings, warn=warn, discrepancy=calibrated)

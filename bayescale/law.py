@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-from pymc_extras.prior import Prior
+from bayescale.priors import Prior
 
 OutputKind = Literal["positive", "probability", "real"]
 NOISE = "sigma"

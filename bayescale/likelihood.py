@@ -15,10 +15,10 @@ from typing import Literal
 import numpy as np
 import pymc as pm
 import pytensor.tensor as pt
-from pymc_extras.prior import Prior
 from scipy import special, stats
 
 from bayescale.errors import BayescaleInputError, check_number
+from bayescale.priors import Prior
 
 
 @dataclass(frozen=True)

@@ -9,13 +9,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pymc as pm
-from pymc_extras.prior import Prior
 
 from bayescale.catalog import get_law
 from bayescale.law import Law
 from bayescale.model import ModelSpec, parameter_variables
 from bayescale.points import prediction_points
 from bayescale.predict import law_mean, predictive_draws
+from bayescale.priors import Prior
 
 
 def prior_draws(spec: ModelSpec, draws: int = 500, seed: int | None = 0) -> dict[str, np.ndarray]:

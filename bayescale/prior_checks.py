@@ -11,9 +11,9 @@ import math
 from collections.abc import Mapping
 
 import numpy as np
-from pymc_extras.prior import Prior
 
 from bayescale.errors import BayescaleInputError, is_number, shown
+from bayescale.priors import Prior
 
 # Parameters that are scales, rates, shapes or degrees of freedom: positive wherever they appear,
 # except ``alpha``, which is a location (Cauchy) or a skewness (SkewNormal) in two distributions.

@@ -23,6 +23,7 @@ from bayescale.model import ModelData, ModelSpec, build_model
 log = logging.getLogger(__name__)
 
 Sampler = Literal["nutpie", "pymc"]
+Backend = Literal["numba", "callback"]
 CACHE_SIZE = 32
 MAX_DRAWS = 10_000_000  # per chain; far beyond any useful run, well inside what the samplers can count
 MAX_CHAINS = 1024
@@ -40,6 +41,7 @@ class SamplerSettings:
     sampler: Sampler = "nutpie"
     progress: bool = False
     target_accept: float = 0.9
+    backend: Backend = "numba"
 
     def __post_init__(self) -> None:
         check_whole(self.draws, "draws", 1, MAX_DRAWS)
@@ -50,6 +52,8 @@ class SamplerSettings:
             raise BayescaleInputError(f"sampler={self.sampler!r}: use 'nutpie' or 'pymc'")
         if not is_number(self.target_accept) or not 0.5 <= self.target_accept < 1:
             raise BayescaleInputError(f"target_accept={shown(self.target_accept)} must be in [0.5, 1), e.g. 0.9")
+        if self.backend not in ("numba", "callback"):
+            raise BayescaleInputError(f"backend={self.backend!r}: use 'numba' or 'callback'")
 
 
 def exact_math():
@@ -64,13 +68,73 @@ def exact_math():
     return pytensor.config.change_flags(numba__fastmath=False)
 
 
-def compile_nutpie(model):
-    """Compile a PyMC model for nutpie (fastmath off, see :func:`exact_math`)."""
+def compile_nutpie(model, backend: Backend = "numba"):
+    """Compile a PyMC model for nutpie (fastmath off, see :func:`exact_math`).
+
+    ``"numba"``: nutpie's compiled C wrappers around PyTensor's Numba function; the wrappers
+    are rebuilt in every process (about 5 s), then every gradient is a C call. ``"callback"``:
+    nutpie calls PyTensor's Numba function through Python; it compiles in a third of the time
+    but samples about half as fast, as chains take turns holding the interpreter lock. The
+    same seed gives the same draws with either.
+    """
     import nutpie
 
     with warnings.catch_warnings(), exact_math():
         warnings.simplefilter("ignore", UserWarning)
+        if backend == "callback":
+            return _compile_callback(model)
         return nutpie.compile_pymc_model(model)
+
+
+def _compile_callback(model):
+    """nutpie model whose logp, gradient and draws come from PyTensor's Numba functions via Python."""
+    import nutpie.compile_pymc as nutpie_pymc
+    from nutpie.compiled_pyfunc import from_pyfunc
+    from pymc.initial_point import make_initial_point_fn
+
+    start = make_initial_point_fn(model=model, return_transformed=True, jitter_rvs=set(model.free_RVs))
+    n_dim, _, logp_fn, expand_fn, initial_point, shape_info, reparameterized = nutpie_pymc._make_functions(
+        model, mode="NUMBA", compute_grad=True, join_expanded=False, pymc_initial_point_fn=start
+    )
+    names, _, shapes = shape_info
+    logp_data = [v.name for v in logp_fn.get_shared()]
+    expand_data = [v.name for v in expand_fn.get_shared()]
+    shared = {v.name: np.asarray(v.get_value()) for v in [*logp_fn.get_shared(), *expand_fn.get_shared()]}
+
+    def make_logp():
+        jitted = logp_fn.vm.jit_fn
+
+        def logp(x, **data):
+            value, grad = jitted(x, *[data[n] for n in logp_data])
+            return float(value), grad
+
+        return logp
+
+    def make_expand(seed1, seed2, chain):
+        jitted = expand_fn.vm.jit_fn
+
+        def expand(x, **data):
+            values = jitted(x, *[data[n] for n in expand_data])
+            return {n: np.asarray(v, dtype="float64").reshape(s) for n, v, s in zip(names, values, shapes, strict=True)}
+
+        return expand
+
+    point = np.zeros(n_dim)
+    make_logp()(point, **shared), make_expand(0, 0, 0)(point, **shared)  # Numba compiles on the first call
+    dims, coords = nutpie_pymc._prepare_dims_and_coords(model, shape_info, reparameterized)
+    return from_pyfunc(
+        ndim=n_dim,
+        make_logp_fn=make_logp,
+        make_expand_fn=make_expand,
+        make_initial_point_fn=initial_point,
+        expanded_dtypes=[np.dtype("float64")] * len(names),
+        expanded_shapes=shapes,
+        expanded_names=names,
+        shared_data=shared,
+        dims=dims,
+        coords=coords,
+        reparameterized_names=reparameterized,
+    )
 
 
 def run_nutpie(compiled, settings: SamplerSettings) -> xr.DataTree:
@@ -98,12 +162,13 @@ def cache_key(spec: ModelSpec, data: ModelData | None = None) -> tuple[str, str]
     return law_identity(spec.law), spec.key() + (data.shape_key() if data is not None else "")
 
 
-def compiled_model(spec: ModelSpec, data: ModelData):
+def compiled_model(spec: ModelSpec, data: ModelData, backend: Backend = "numba"):
     """The nutpie model for ``spec`` holding ``data``; compiled on first use only (see :func:`cache_key`)."""
     key = cache_key(spec, data)
+    key = key if backend == "numba" else (backend, *key)
     if key not in _compiled:
         log.info("compiling the %s model", spec.law.name)
-        _compiled[key] = compile_nutpie(build_model(spec, data))
+        _compiled[key] = compile_nutpie(build_model(spec, data), backend)
         if len(_compiled) > CACHE_SIZE:
             _compiled.popitem(last=False)
     _compiled.move_to_end(key)
@@ -123,7 +188,7 @@ def _drop_object_vars(tree: xr.DataTree) -> xr.DataTree:
 
 
 def _sample_nutpie(spec: ModelSpec, data: ModelData, settings: SamplerSettings) -> xr.DataTree:
-    return run_nutpie(compiled_model(spec, data), settings)
+    return run_nutpie(compiled_model(spec, data, settings.backend), settings)
 
 
 def _sample_pymc(spec: ModelSpec, data: ModelData, settings: SamplerSettings) -> xr.DataTree:

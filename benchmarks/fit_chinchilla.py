@@ -7,12 +7,28 @@ bulk effective sample size per second for alpha and beta (bootstrap resamples co
 independent draws) and the ratio of bayescale's warm fit to the baseline.
 
     python benchmarks/fit_chinchilla.py [--resamples 4000] [--seed 1]
+
+With ``--startup`` it times instead what a new user waits for, each in a fresh process and
+repeated (medians): ``import bayescale``, ``bayescale --help``, ``bayescale laws``, and
+``bayescale demo`` with an empty PyTensor compile directory (a machine that never compiled
+the model) and with a filled one; then each way of compiling the model in
+``compile_options.py``, cold and warm, with its sampling time, ESS and a checksum of the draws.
+``--against PYTHON`` runs the same start-up commands with another installation's interpreter
+(e.g. a checkout of an earlier commit in its own virtual environment) in the same run.
+
+    python benchmarks/fit_chinchilla.py --startup [--repeats 5] [--heavy-repeats 3] [--against OLD_PYTHON]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -37,11 +53,101 @@ def bayescale_row(label: str, fit: bs.Fit, seconds: float) -> dict:
             **{f"ess_per_s_{p}": v / seconds for p, v in ess.items()}}  # fmt: skip
 
 
+HERE = Path(__file__).resolve().parent
+STARTUP_COMMANDS = {
+    "import bayescale": ["-c", "import bayescale"],
+    "bayescale --help": ["-m", "bayescale.cli", "--help"],
+    "bayescale laws": ["-m", "bayescale.cli", "laws"],
+}
+
+
+def run_process(python: str, args: list[str], compile_dir: str | None = None) -> tuple[float, float, str]:
+    """Wall and CPU seconds (user + system) of one child process, and its stdout."""
+    env = dict(os.environ)
+    if compile_dir is not None:
+        env["PYTENSOR_FLAGS"] = f"base_compiledir={compile_dir}"
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    done = subprocess.run([python, *args], env=env, capture_output=True, text=True, cwd=tempfile.gettempdir())
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if done.returncode:
+        raise RuntimeError(f"{python} {' '.join(args)} failed:\n{done.stderr[-2000:]}")
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu, done.stdout
+
+
+def median_pair(samples: list[tuple[float, float]]) -> str:
+    walls, cpus = zip(*samples, strict=True)
+    return f"{statistics.median(walls):7.2f} s wall {statistics.median(cpus):7.2f} s CPU"
+
+
+def startup_rows(python: str, repeats: int, heavy_repeats: int) -> dict[str, str]:
+    """Median wall and CPU seconds of the start-up commands and the demo, cold and warm."""
+    rows = {}
+    for label, args in STARTUP_COMMANDS.items():
+        rows[label] = median_pair([run_process(python, args)[:2] for _ in range(repeats)])
+    cold, warm = [], []
+    for _ in range(heavy_repeats):
+        with tempfile.TemporaryDirectory() as compile_dir:
+            cold.append(run_process(python, ["-m", "bayescale.cli", "demo", "--json"], compile_dir)[:2])
+            warm.append(run_process(python, ["-m", "bayescale.cli", "demo", "--json"], compile_dir)[:2])
+    rows["bayescale demo, empty compile dir"] = median_pair(cold)
+    rows["bayescale demo, filled compile dir"] = median_pair(warm)
+    return rows
+
+
+def compile_option_rows(repeats: int) -> list[dict]:
+    """Each compile option, cold then warm, in fresh processes; medians over ``repeats``."""
+    from compile_options import OPTIONS
+
+    rows = []
+    for option in OPTIONS:
+        runs = {"cold": [], "warm": []}
+        for _ in range(repeats):
+            with tempfile.TemporaryDirectory() as compile_dir:
+                for state in ("cold", "warm"):
+                    out = run_process(sys.executable, [str(HERE / "compile_options.py"), option], compile_dir)[2]
+                    runs[state].append(json.loads(out.strip().splitlines()[-1]))
+        for state, results in runs.items():
+            row = {"option": option, "state": state}
+            for key in results[0]:
+                if key != "option":
+                    row[key] = statistics.median(r[key] for r in results)
+            row["same_draws"] = len({r["checksum"] for r in runs["cold"] + runs["warm"]}) == 1
+            rows.append(row)
+    return rows
+
+
+def startup(repeats: int, heavy_repeats: int, against: str | None) -> None:
+    print(f"start-up: medians of {repeats} fresh processes ({heavy_repeats} for the demo and compile options)")
+    print(f"load average before: {os.getloadavg()[0]:.1f}")
+    rows = startup_rows(sys.executable, repeats, heavy_repeats)
+    old = startup_rows(against, repeats, heavy_repeats) if against else {}
+    for label, value in rows.items():
+        print(f"{label:36s} {value}" + (f"   | {against}: {old[label]}" if old else ""))
+    print("\ncompiling the model (4 chains x 1000 draws, 1000 tuning steps); cold = empty compile directory")
+    header = ["option", "state", "compile wall", "compile CPU", "sample wall", "sample CPU", "ESS alpha", "ESS beta"]
+    print(f"{header[0]:16s} {header[1]:5s} " + " ".join(f"{h:>12s}" for h in header[2:]) + "  same draws")
+    for r in compile_option_rows(heavy_repeats):
+        numbers = [r["compile_wall"], r["compile_cpu"], r["sample_wall_2"], r["sample_cpu_2"], r["ess_alpha"]]
+        print(f"{r['option']:16s} {r['state']:5s} " + " ".join(f"{v:12.2f}" for v in numbers)
+              + f" {r['ess_beta']:12.0f}  {'yes' if r['same_draws'] else 'NO'}")  # fmt: skip
+    print(f"load average after: {os.getloadavg()[0]:.1f} (2 cores; wall time stretches with load, CPU time less)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--resamples", type=int, default=4000, help="bootstrap resamples of the baseline")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--startup", action="store_true", help="time start-up, the demo and compile options")
+    parser.add_argument("--repeats", type=int, default=5, help="fresh processes per start-up command")
+    parser.add_argument("--heavy-repeats", type=int, default=3, help="fresh runs of the demo and each compile option")
+    parser.add_argument("--against", help="another installation's python, timed on the same start-up commands")
     args = parser.parse_args()
+    if args.startup:
+        startup(args.repeats, args.heavy_repeats, args.against)
+        return
 
     runs = bs.datasets.load("chinchilla").query("not epoch_excluded")
     sampling._compiled.clear()

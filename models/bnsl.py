@@ -22,16 +22,17 @@ exp(-c_i f_i softplus(ln(x / d_i) / f_i)), the same number without overflow at s
 import inspect
 
 import numpy as np
-import pytensor.tensor as pt
-from pymc_extras.prior import Prior
 
 from bayescale.law import Input, Law, Output, Param
+from bayescale.priors import Prior
 
 LN10 = np.log(10.0)
 
 
 def break_factor(x, c, d, f):
     """(1 + (x / d)^(1 / f))^(-c f): slope change c at x = d, sharpness f."""
+    import pytensor.tensor as pt  # here, not at the top: listing the catalog stays fast
+
     return pt.exp(-c * f * pt.softplus(pt.log(x / d) / f))
 
 

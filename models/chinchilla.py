@@ -13,9 +13,9 @@ added by finite data at 100B tokens. The paper's raw-scale coefficients are repo
 """
 
 import numpy as np
-from pymc_extras.prior import Prior
 
 from bayescale.law import Input, Law, Output, Param
+from bayescale.priors import Prior
 
 N_REF = 1e9
 D_REF = 1e11

@@ -18,9 +18,9 @@ loss at the centre of the runs is C_0^alpha. Henighan measures C in PF-days (1 P
 """
 
 import numpy as np
-from pymc_extras.prior import Prior
 
 from bayescale.law import Input, Law, Output, Param
+from bayescale.priors import Prior
 
 
 def mean(flops, E, C_0, alpha):

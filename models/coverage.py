@@ -20,13 +20,14 @@ and b are reported as derived quantities.
 """
 
 import numpy as np
-import pytensor.tensor as pt
-from pymc_extras.prior import Prior
 
 from bayescale.law import Input, Law, Output, Param
+from bayescale.priors import Prior
 
 
 def mean(samples, c, beta):
+    import pytensor.tensor as pt  # here, not at the top: listing the catalog stays fast
+
     return pt.exp(-c * samples**-beta)
 
 

@@ -33,10 +33,9 @@ are reported, as for Chinchilla.
 """
 
 import numpy as np
-import pytensor.tensor as pt
-from pymc_extras.prior import Prior
 
 from bayescale.law import Input, Law, Output, Param
+from bayescale.priors import Prior
 
 N_REF = 1e9
 D_REF = 1e11
@@ -54,6 +53,8 @@ CHINCHILLA_C4 = {
 
 def effective_data(tokens, unique_tokens, R_D_star):
     """D' = U + U R_D* (1 - exp(-R_D / R_D*)), with R_D = D / U - 1 repetitions."""
+    import pytensor.tensor as pt  # here, not at the top: listing the catalog stays fast
+
     repetitions = pt.maximum(tokens / unique_tokens - 1, 0)
     return unique_tokens + unique_tokens * R_D_star * (1 - pt.exp(-repetitions / R_D_star))
 
@@ -65,6 +66,8 @@ def compute_optimal_params(unique_tokens, A, alpha, B, beta):
 
 def effective_params(params, unique_tokens, R_N_star, A, alpha, B, beta):
     """N' = U_N + U_N R_N* (1 - exp(-R_N / R_N*)), U_N = min(N, N_opt(U)), R_N = N / U_N - 1."""
+    import pytensor.tensor as pt  # here, not at the top: listing the catalog stays fast
+
     base = pt.minimum(params, compute_optimal_params(unique_tokens, A, alpha, B, beta))
     excess = params / base - 1
     return base + base * R_N_star * (1 - pt.exp(-excess / R_N_star))

@@ -28,9 +28,9 @@ sharing a and d. The paper also predicts mixtures of pools from the per-pool par
 
 import numpy as np
 import pytensor.tensor as pt
-from pymc_extras.prior import Prior
 
 from bayescale.law import Input, Law, Output, Param
+from bayescale.priors import Prior
 
 MAX_EPOCHS = 128
 REPETITIONS = np.arange(1, MAX_EPOCHS + 1, dtype=float)

@@ -18,9 +18,9 @@ family, so B depends on that reference, and on any other used to compute densiti
 """
 
 import numpy as np
-from pymc_extras.prior import Prior
 
 from bayescale.law import Input, Law, Output, Param
+from bayescale.priors import Prior
 
 EPOCH = np.datetime64("2023-01-01")
 DAYS_PER_YEAR = 365.25

@@ -17,15 +17,16 @@ f = 0.80-0.88; k is reported as a derived quantity.
 """
 
 import numpy as np
-import pytensor.tensor as pt
-from pymc_extras.prior import Prior
 
 from bayescale.law import Input, Law, Output, Param
+from bayescale.priors import Prior
 
 L_0 = 1.5
 
 
 def mean(loss, eps, f, gamma):
+    import pytensor.tensor as pt  # here, not at the top: listing the catalog stays fast
+
     return eps * (1 - f * pt.exp(-gamma * (loss - L_0)))
 
 

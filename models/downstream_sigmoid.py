@@ -24,13 +24,14 @@ ones scored by exact match).
 """
 
 import numpy as np
-import pytensor.tensor as pt
-from pymc_extras.prior import Prior
 
 from bayescale.law import Input, Law, Output, Param
+from bayescale.priors import Prior
 
 
 def mean(flops, chance, ceiling, s, c_0):
+    import pytensor.tensor as pt  # here, not at the top: listing the catalog stays fast
+
     return chance + (ceiling - chance) * pt.sigmoid(s * (pt.log10(flops) - c_0))
 
 

@@ -25,9 +25,9 @@ paper; with grouped parameters, fit them together with ``groups="model", varying
 """
 
 import numpy as np
-from pymc_extras.prior import Prior
 
 from bayescale.law import Input, Law, Output, Param
+from bayescale.priors import Prior
 
 
 def mean(finetune_examples, E, B, D_l, beta):

@@ -25,9 +25,9 @@ B are raw counts; B = 1 (a scale per element) gives no penalty.
 
 import numpy as np
 import pytensor.tensor as pt
-from pymc_extras.prior import Prior
 
 from bayescale.law import Input, Law, Output, Param
+from bayescale.priors import Prior
 
 N_REF = 1e9
 D_REF = 1e11

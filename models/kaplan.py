@@ -11,9 +11,9 @@ Inputs are measured at reference scales, N in units of 1e9 parameters and D in u
 """
 
 import numpy as np
-from pymc_extras.prior import Prior
 
 from bayescale.law import Input, Law, Output, Param
+from bayescale.priors import Prior
 
 
 def mean(params, tokens, N_c, alpha_N, D_c, alpha_D):

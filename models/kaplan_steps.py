@@ -16,9 +16,9 @@ steps, so N_c and S_c below are in those units (Kaplan's N_c = 6.5e4, S_c = 0.21
 """
 
 import numpy as np
-from pymc_extras.prior import Prior
 
 from bayescale.law import Input, Law, Output, Param
+from bayescale.priors import Prior
 
 
 def mean(params, steps, N_c, alpha_N, S_c, alpha_S):

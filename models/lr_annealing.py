@@ -27,10 +27,9 @@ S_2 is zero before any annealing, so it is not log-scaled (``positive=False``).
 """
 
 import numpy as np
-from pymc_extras.prior import Prior
-from scipy.signal import lfilter
 
 from bayescale.law import Input, Law, Output, Param
+from bayescale.priors import Prior
 
 S2_REF = 1e3  # 1 / (1 - lambda) peak-learning-rate steps for the paper's lambda = 0.999
 
@@ -61,6 +60,8 @@ def schedule_areas(lr: np.ndarray, decay: float = 0.999) -> tuple[np.ndarray, np
     >>> round(float(S1[-1]), 1), round(float(S2[999]), 6), round(float(S2[-1]))
     (1499.5, 0.0, 368)
     """
+    from scipy.signal import lfilter  # here, not at the top: listing the catalog stays fast
+
     if not 0 <= decay < 1:
         raise ValueError(f"decay={decay} must be in [0, 1)")
     eta = np.asarray(lr, dtype=float)

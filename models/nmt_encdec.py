@@ -27,9 +27,9 @@ varying=["alpha", "L_inf"]``, sharing p_e and p_d.
 """
 
 import numpy as np
-from pymc_extras.prior import Prior
 
 from bayescale.law import Input, Law, Output, Param
+from bayescale.priors import Prior
 
 
 def mean(encoder_params, decoder_params, alpha, p_e, p_d, L_inf):

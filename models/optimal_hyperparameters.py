@@ -14,9 +14,9 @@ learning rate and b the optimal batch size (tokens) of a 1B model trained on 100
 """
 
 import numpy as np
-from pymc_extras.prior import Prior
 
 from bayescale.law import Input, Law, Output, Param
+from bayescale.priors import Prior
 
 
 def mean(params, tokens, a, alpha, beta, b, gamma):

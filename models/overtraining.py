@@ -16,9 +16,9 @@ RedPajama and (1.73, 157, 246, 0.127) on RefinedWeb, for the C4-eval loss.
 """
 
 import numpy as np
-from pymc_extras.prior import Prior
 
 from bayescale.law import Input, Law, Output, Param
+from bayescale.priors import Prior
 
 N_REF = 1e9
 D_REF = 1e10

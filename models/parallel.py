@@ -25,15 +25,16 @@ a loss of 1.015 and equals a 4.3B model with one stream).
 """
 
 import numpy as np
-import pytensor.tensor as pt
-from pymc_extras.prior import Prior
 
 from bayescale.law import Input, Law, Output, Param
+from bayescale.priors import Prior
 
 N_REF = 1e9
 
 
 def mean(params, streams, E, A, alpha, k):
+    import pytensor.tensor as pt  # here, not at the top: listing the catalog stays fast
+
     return E + A * (params * (1 + k * pt.log(streams))) ** -alpha
 
 

@@ -17,9 +17,9 @@ pass rates of 1e-5 and less, common for small models, are fitted as easily as la
 
 import numpy as np
 import pytensor.tensor as pt
-from pymc_extras.prior import Prior
 
 from bayescale.law import Input, Law, Output, Param
+from bayescale.priors import Prior
 
 
 def mean(params, c, alpha):

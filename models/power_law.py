@@ -12,9 +12,9 @@ fit), so A is the reducible part of y at the centre of the runs.
 """
 
 import numpy as np
-from pymc_extras.prior import Prior
 
 from bayescale.law import Input, Law, Output, Param
+from bayescale.priors import Prior
 
 
 def mean(x, E, A, alpha):

@@ -25,9 +25,9 @@ is the loss added by finite size at 1B effective parameters and B the loss added
 
 import numpy as np
 import pytensor.tensor as pt
-from pymc_extras.prior import Prior
 
 from bayescale.law import Input, Law, Output, Param
+from bayescale.priors import Prior
 
 N_REF = 1e9
 D_REF = 1e11

@@ -18,9 +18,9 @@ reported as ``k_raw`` with A_raw and B_raw.
 
 import numpy as np
 import pytensor.tensor as pt
-from pymc_extras.prior import Prior
 
 from bayescale.law import Input, Law, Output, Param
+from bayescale.priors import Prior
 
 N_REF = 1e9
 D_REF = 1e11

@@ -24,9 +24,9 @@ both are reported as ``d_peak`` with the KL there, ``kl_peak``.
 
 import numpy as np
 import pytensor.tensor as pt
-from pymc_extras.prior import Prior
 
 from bayescale.law import Input, Law, Output, Param
+from bayescale.priors import Prior
 
 CITATION = "Gao, Schulman and Hilton (2023), Scaling Laws for Reward Model Overoptimization, arXiv:2210.10760"
 

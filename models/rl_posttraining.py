@@ -26,9 +26,9 @@ log scale, as the paper fits log L.
 
 import numpy as np
 import pytensor.tensor as pt
-from pymc_extras.prior import Prior
 
 from bayescale.law import Input, Law, Output, Param
+from bayescale.priors import Prior
 
 N_REF = 1e9
 

@@ -23,9 +23,9 @@ share alpha: ``groups="finetune_size", varying=["c", "beta"]``.
 
 import numpy as np
 import pytensor.tensor as pt
-from pymc_extras.prior import Prior
 
 from bayescale.law import Input, Law, Output, Param
+from bayescale.priors import Prior
 
 D_REF = 1e8
 

@@ -22,9 +22,9 @@ closer to characters than to tokens: compare B and beta with the paper's only lo
 """
 
 import numpy as np
-from pymc_extras.prior import Prior
 
 from bayescale.law import Input, Law, Output, Param
+from bayescale.priors import Prior
 
 
 def mean(non_vocab_params, vocab_params, tokens, E, A_1, alpha_1, A_2, alpha_2, B, beta):

@@ -7,9 +7,8 @@ Henighan et al. (2020), arXiv:2010.14701. N in units of 1e9 parameters, D in uni
 """
 
 import numpy as np
-from pymc_extras.prior import Prior
 
-from bayescale import Input, Law, Output, Param
+from bayescale import Input, Law, Output, Param, Prior
 
 
 def mean(params, tokens, E, N_c, alpha_N, D_c, alpha_D):

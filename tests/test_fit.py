@@ -199,3 +199,14 @@ def test_fit_and_spec_pickle_for_worker_processes(quick_fit):
     assert clone.spec.key() == quick_fit.spec.key()
     assert pickle.loads(pickle.dumps(quick_fit.spec)).key() == quick_fit.spec.key()
     pd.testing.assert_frame_equal(clone.predict(params=1e10, tokens=2e11), quick_fit.predict(params=1e10, tokens=2e11))
+
+
+def test_callback_backend_gives_the_same_draws_as_numba(simulated_runs):
+    # Both backends evaluate the same PyTensor function; only the way nutpie calls it differs.
+    settings = dict(draws=100, tune=100, chains=2, seed=3, warn=False)
+    numba = bs.fit("chinchilla", simulated_runs, backend="numba", **settings)
+    callback = bs.fit("chinchilla", simulated_runs, backend="callback", **settings)
+    for name in ("E", "alpha", "A_raw", "sigma"):
+        np.testing.assert_array_equal(numba.posterior[name].values, callback.posterior[name].values)
+    with pytest.raises(bs.BayescaleInputError, match="backend='jax'"):
+        bs.fit("chinchilla", simulated_runs, backend="jax")

@@ -13,7 +13,7 @@ USER_LAW = textwrap.dedent(
     '''
     """A user's law: loss against compute with an irreducible term, written like a built-in."""
     import numpy as np
-    from pymc_extras.prior import Prior
+    from bayescale.priors import Prior
     from bayescale import Input, Law, Output, Param
 
     def saturating_mean(flops, L_inf, k, gamma):
@@ -136,7 +136,7 @@ ACCURACY_LAW = textwrap.dedent(
     '''
     """A user's law with a probability output: benchmark accuracy against model size."""
     import numpy as np
-    from pymc_extras.prior import Prior
+    from bayescale.priors import Prior
     from bayescale import Input, Law, Output, Param
 
     def accuracy(params, err_1b, gamma):

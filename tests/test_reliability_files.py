@@ -15,7 +15,6 @@ import numpy as np
 import pandas as pd
 import pytest
 import xarray as xr
-from pymc_extras.prior import Prior
 from typer.testing import CliRunner
 
 import bayescale as bs
@@ -28,6 +27,7 @@ from bayescale.identity import law_identity
 from bayescale.law import Input, Law, Output, Param
 from bayescale.model import ModelSpec
 from bayescale.predict import law_mean
+from bayescale.priors import Prior
 
 runner = CliRunner()
 

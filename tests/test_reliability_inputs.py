@@ -9,7 +9,6 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-from pymc_extras.prior import Prior
 from typer.testing import CliRunner
 
 import bayescale as bs
@@ -19,6 +18,7 @@ from bayescale.law import Input, Law, Output, Param
 from bayescale.model import ModelSpec, resolve_scales
 from bayescale.preflight import check_law_at_runs
 from bayescale.prior_checks import check_fixed, check_prior
+from bayescale.priors import Prior
 from bayescale.runs import input_dependencies, warn_identifiability
 
 runner = CliRunner()
@@ -27,7 +27,7 @@ CHINCHILLA = bs.get_law("chinchilla")
 
 # -- law files -------------------------------------------------------------------------------------
 
-LAW_HEADER = "from pymc_extras.prior import Prior\nfrom bayescale.law import Input, Law, Output, Param\n"
+LAW_HEADER = "from bayescale.priors import Prior\nfrom bayescale.law import Input, Law, Output, Param\n"
 
 
 @pytest.mark.parametrize(

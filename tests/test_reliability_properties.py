@@ -25,12 +25,12 @@ import pytest
 import xarray as xr
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
-from pymc_extras.prior import Prior
 from typer.testing import CliRunner
 
 import bayescale as bs
 from bayescale.cli import app
 from bayescale.fit import _read_tree
+from bayescale.priors import Prior
 from bayescale.saved import GROUPS
 from tests.conftest import simulate_chinchilla
 
@@ -647,7 +647,7 @@ def _law_with_parameter_renamed(old: str, new: str) -> str:
     names = [new if p == old else p for p in PARAMS]
     listed = ", ".join(names)
     return (
-        "from pymc_extras.prior import Prior\n"
+        "from bayescale.priors import Prior\n"
         "from bayescale.law import Input, Law, Output, Param\n"
         f"def mean(params, tokens, {listed}):\n"
         f"    E, A, alpha, B, beta = {listed}\n"

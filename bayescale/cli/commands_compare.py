@@ -8,10 +8,7 @@ from typing import Annotated
 import typer
 
 from bayescale.cli.common import app, err, frame_table, out, parse_pairs, print_json, user_errors
-from bayescale.comparison import compare as compare_laws
-from bayescale.comparison import compare_pooling, compare_sequential
 from bayescale.errors import BayescaleInputError, check_seed, check_whole
-from bayescale.fit import load_fit
 
 
 def _names(text: str | None) -> list[str]:
@@ -50,6 +47,10 @@ def compare(
 ) -> None:
     """Compare laws by leave-one-out (by run, series or group) and, with --holdout, by how well
     they predict held-out runs."""
+    from bayescale.comparison import compare as compare_laws
+    from bayescale.comparison import compare_pooling, compare_sequential
+    from bayescale.fit import load_fit
+
     check_seed(seed, "--seed")
     check_whole(sequential, "--sequential", 0, 10**6)
     runs = None

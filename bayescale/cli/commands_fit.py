@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-import pandas as pd
 import typer
 from rich.table import Table
 
@@ -27,7 +26,6 @@ from bayescale.cli.common import (
 )
 from bayescale.errors import BayescaleInputError, check_seed
 from bayescale.files import check_output_path
-from bayescale.fit import fit, load_fit
 
 DEMO_TARGETS = {"Chinchilla-70B": (70e9, 1.4e12), "Llama-3-405B": (405e9, 15.6e12)}
 
@@ -41,10 +39,11 @@ def demo(
     """Fit the Chinchilla law to Epoch AI's 240 runs and extrapolate to 70B and 405B models."""
     check_seed(seed, "--seed")
     from bayescale import datasets
+    from bayescale.fit import fit
 
     runs = datasets.load("chinchilla").query("not epoch_excluded")
     err.print(f"Fitting chinchilla to {len(runs)} runs of Hoffmann et al. (2022) ...", highlight=False)
-    result = fit("chinchilla", runs, seed=seed, progress=not as_json, warn=False)
+    result = fit("chinchilla", runs, seed=seed, progress=not as_json, warn=False, backend="callback")
     params, tokens = zip(*DEMO_TARGETS.values(), strict=True)
     predictions = result.predict(params=list(params), tokens=list(tokens), interval=0.9)
     if as_json:
@@ -106,6 +105,8 @@ def fit_command(
     seed: int | None = None,
 ) -> None:
     """Fit a law to runs and save the fit."""
+    from bayescale.fit import fit
+
     inputs = [runs, *([Path(law)] if Path(law).is_file() else [])]
     check_output_path(output, "-o", inputs=inputs)  # before sampling, not after
     check_seed(seed, "--seed")
@@ -127,6 +128,7 @@ def fit_command(
         seed=seed,
         progress=True,
         warn=False,
+        backend="callback",  # one fit per process: the quicker compile wins
     )
     result.save(output)
     out.print(summary_table(result, 0.94))
@@ -145,6 +147,10 @@ def predict(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON only.")] = False,
 ) -> None:
     """Predict at new inputs: the law's median and interval, and the interval for a new run."""
+    import pandas as pd
+
+    from bayescale.fit import load_fit
+
     result = load_fit(fit_file)
     points = [check_names(parse_pairs([a], "--at", numeric=True), result.law, result.columns, "--at") for a in at]
     names = {tuple(sorted(p)) for p in points}
@@ -165,6 +171,8 @@ def summary(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON only.")] = False,
 ) -> None:
     """Parameter table of a saved fit, with sampler diagnostics."""
+    from bayescale.fit import load_fit
+
     result = load_fit(fit_file)
     if as_json:
         print_json(summary_document(result, interval))

@@ -11,12 +11,12 @@ from typing import Annotated, Any
 import pandas as pd
 import typer
 import yaml
-from pymc_extras.prior import Prior
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from bayescale.cli.common import app, err, frame_table, out, parse_priors, print_json, user_errors
 from bayescale.errors import BayescaleInputError
 from bayescale.many import JobOutcome, fit_many
+from bayescale.priors import Prior
 
 
 class _JobsLoader(yaml.SafeLoader):

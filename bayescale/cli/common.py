@@ -9,10 +9,9 @@ import math
 import sys
 import warnings
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
-import pandas as pd
 import typer
-from pymc_extras.prior import Prior, UnsupportedDistributionError
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
@@ -20,10 +19,15 @@ from typer import Abort
 from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
 from typer.core import TyperGroup
 
-from bayescale.diagnostics import Diagnostics
 from bayescale.errors import BayescaleInputError, one_line
-from bayescale.fit import Fit
 from bayescale.law import Law
+from bayescale.priors import Prior
+
+if TYPE_CHECKING:  # the engine is imported by the commands that use it, so --help stays fast
+    import pandas as pd
+
+    from bayescale.diagnostics import Diagnostics
+    from bayescale.fit import Fit
 
 
 class OneLineErrors(TyperGroup):
@@ -123,7 +127,7 @@ def parse_priors(items: list[str]) -> dict[str, Prior]:
                 raise ValueError
             kwargs = {kw.arg: ast.literal_eval(kw.value) for kw in call.keywords}
             priors[name.strip()] = Prior(call.func.id, **kwargs)
-        except (SyntaxError, ValueError, TypeError, AttributeError, KeyError, UnsupportedDistributionError) as problem:
+        except (SyntaxError, ValueError, TypeError, AttributeError, KeyError) as problem:
             example = "e.g. alpha=LogNormal(mu=-1.2, sigma=0.3)"
             detail = f" ({problem})" if str(problem) else ""
             raise BayescaleInputError(
@@ -148,6 +152,8 @@ def print_json(document) -> None:
 
 def print_diagnostics(result: Fit | Diagnostics) -> None:
     """The sampler's health in plain words, on stderr: green when fine, yellow otherwise."""
+    from bayescale.diagnostics import Diagnostics
+
     diagnostics = result if isinstance(result, Diagnostics) else result.diagnostics
     style = "green" if diagnostics.ok else ("red" if diagnostics.failed else "yellow")
     err.print(f"[{style}]{diagnostics.report()}[/]", highlight=False)
