@@ -22,3 +22,14 @@ def check_interval(interval: float) -> float:
 
 class SamplingWarning(UserWarning):
     """The sampler finished but its draws should not be trusted as they are."""
+
+
+class SamplingError(RuntimeError):
+    """The sampler did not settle even after reruns, and the fit was not asked for regardless.
+
+    ``fit`` holds the unsettled fit, for inspection.
+    """
+
+    def __init__(self, message: str, fit=None) -> None:
+        super().__init__(message)
+        self.fit = fit

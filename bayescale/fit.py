@@ -24,6 +24,7 @@ from bayescale.likelihood import OUTPUT_SCALES, Noise
 from bayescale.model import RUN_DIM, ModelSpec, build_model, model_data, resolve_scales
 from bayescale.points import prediction_points
 from bayescale.predict import law_mean, pointwise_log_likelihood, predictive_draws
+from bayescale.remedies import MAX_RUNS, sample_with_remedies, settle
 from bayescale.runs import Runs, load_runs
 from bayescale.sampling import SamplerSettings, sample_posterior
 
@@ -301,6 +302,9 @@ def fit(
     target_accept: float = 0.9,
     progress: bool = False,
     warn: bool = True,
+    init: str = "modes",
+    remedies: bool = True,
+    allow_unconverged: bool = False,
 ) -> Fit:
     """Fit a scaling law to training runs by NUTS.
 
@@ -323,6 +327,14 @@ def fit(
         Sampler settings; the same seed gives the same draws. The default
         ``target_accept=0.9`` (smaller steps than NUTS' usual 0.8) removes the rare
         divergences of these strongly correlated posteriors at little cost.
+    init
+        Where chains start: ``"modes"`` (near the posterior's modes, found by optimizing
+        it from several prior draws) or ``"jitter"`` (PyMC's default point, jittered).
+    remedies, allow_unconverged
+        When the checks fail, rerun with longer warm-up and more draws before reporting
+        (:mod:`bayescale.remedies`); ``remedies=False`` reports the first run as it is. A fit
+        whose R-hat stays above 1.05 raises :class:`~bayescale.errors.SamplingError` (its
+        ``fit`` attribute holds the draws) unless ``allow_unconverged=True``.
 
     Examples
     --------
@@ -338,17 +350,30 @@ def fit(
         runs = load_runs(runs, law, columns, n_free_params=len(free))
     if seed is None:
         seed = int(np.random.default_rng().integers(2**31))
-    settings = SamplerSettings(draws, tune, chains, seed, sampler, progress, target_accept)
-    return fit_spec(spec, runs, resolve_scales(law, runs, scales), settings, warn=warn)
+    settings = SamplerSettings(draws, tune, chains, seed, sampler, progress, target_accept, init)
+    return fit_spec(
+        spec, runs, resolve_scales(law, runs, scales), settings, warn, remedies=remedies,
+        allow_unconverged=allow_unconverged,
+    )  # fmt: skip
 
 
 def fit_spec(
-    spec: ModelSpec, runs: Runs, scales: Mapping[str, float], settings: SamplerSettings, warn: bool = True
+    spec: ModelSpec,
+    runs: Runs,
+    scales: Mapping[str, float],
+    settings: SamplerSettings,
+    warn: bool = True,
+    remedies: bool = True,
+    allow_unconverged: bool = False,
 ) -> Fit:
     """Sample a model spec on validated runs at given input scales: the core of :func:`fit`,
     shared by refits (held-out and sequential comparison), which reuse the compiled model."""
     scales = dict(scales)
-    posterior = sample_posterior(spec, model_data(spec.law, runs, scales), settings)
+    requested = settings
+    outcome = sample_with_remedies(
+        spec, model_data(spec.law, runs, scales), settings, sample_posterior, MAX_RUNS if remedies else 1
+    )
+    posterior, settings = outcome.posterior, outcome.settings
     tree = _assemble(posterior, spec, runs, scales)
     record = {
         "draws": settings.draws,
@@ -357,10 +382,15 @@ def fit_spec(
         "seed": settings.seed,
         "sampler": settings.sampler,
         "target_accept": settings.target_accept,
+        "init": settings.init,
+        "reruns": outcome.done,
     }
+    if settings != requested:
+        record["requested"] = {"draws": requested.draws, "tune": requested.tune, "seed": requested.seed}
     tree.attrs[META] = _metadata(spec, runs.columns, scales, record)
-    diagnostics = check(tree, spec.free_params, warn=warn)
-    return Fit(tree, spec, dict(runs.columns), scales, record, diagnostics)
+    result = Fit(tree, spec, dict(runs.columns), scales, record, outcome.diagnostics)
+    settle(outcome, allow_unconverged, warn, result)
+    return result
 
 
 def fit_from_tree(tree: xr.DataTree, where: str = "the tree") -> Fit:

@@ -55,6 +55,10 @@ class SamplerSettings:
         if self.init not in ("modes", "jitter"):
             raise BayescaleInputError(f"init={self.init!r}: use 'modes' or 'jitter'")
 
+    def with_init(self, init: Init) -> SamplerSettings:
+        """The same settings with chains started another way."""
+        return dataclasses.replace(self, init=init)
+
 
 def exact_math():
     """PyTensor compilation with Numba's fastmath off.

@@ -108,7 +108,7 @@ DESIGNS: dict[str, Design] = {
     ),
     "power_law": Design(
         lambda rng: {"x": np.geomspace(1e6, 1e10, 25)},
-        {"E": 1.6, "A": 0.5, "alpha": 0.3},
+        {"y_c": 2.1, "r_c": 0.5 / 2.1, "alpha": 0.3, "E": 1.6, "A": 0.5},
         scales={"x": 1e8},
     ),
     "kaplan": Design(
