@@ -43,7 +43,7 @@ class Outcome:
     settings: SamplerSettings
     diagnostics: Diagnostics
     done: list[str] = field(default_factory=list)
-    modes: str = ""
+    modes: tuple[str, str] = ("", "")  # the parameter whose chains sit in separate modes, and where
 
 
 def checked_names(spec: ModelSpec, posterior: xr.DataTree) -> list[str]:
@@ -102,20 +102,20 @@ def chain_groups(values: np.ndarray) -> list[list[int]]:
     return groups
 
 
-def separated_modes(posterior: xr.DataTree, names: list[str]) -> str:
-    """A sentence naming the first of ``names`` whose chains sit in separate groups, and where
-    each group sits; empty when every parameter's chains overlap."""
+def separated_modes(posterior: xr.DataTree, names: list[str]) -> tuple[str, str]:
+    """The first of ``names`` whose chains sit in separate groups, and a sentence saying where
+    each group sits; empty strings when every parameter's chains overlap."""
     post = posterior["posterior"]
     for name in names:
         values = post[name].values.reshape(post.sizes["chain"], -1)
         groups = chain_groups(values)
         if len(groups) > 1:
             where = "; ".join(f"{_chains(group)} near {np.median(values[group]):.3g}" for group in groups)
-            return (
+            return name, (
                 f"The chains sit in separate modes of {name}: {where}. The runs allow each of these "
                 "values, and the sampler cannot move between them."
             )
-    return ""
+    return "", ""
 
 
 def _chains(group: list[int]) -> str:
@@ -145,8 +145,7 @@ def sample_with_remedies(
     for rerun in range(1, max_runs):
         if d.ok:
             break
-        names = d.unsettled
-        previous_modes, modes = modes, separated_modes(posterior, names) if names else ""
+        previous_modes, modes = modes, separated_modes(posterior, d.unsettled)[0]
         if modes and previous_modes:
             break
         new = rerun_settings(settings, last, d, rerun)
@@ -155,9 +154,7 @@ def sample_with_remedies(
         d = diagnose(spec, posterior)
         if severity(d) <= severity(best.diagnostics):
             best = Outcome(posterior, new, d)
-    if not best.diagnostics.ok and best.diagnostics.unsettled:
-        modes = separated_modes(best.posterior, best.diagnostics.unsettled)
-    return dataclasses.replace(best, done=done, modes=modes if not best.diagnostics.ok else "")
+    return dataclasses.replace(best, done=done, modes=separated_modes(best.posterior, best.diagnostics.unsettled))
 
 
 def settle(outcome: Outcome, allow_unconverged: bool, warn: bool, fit=None) -> None:
@@ -166,8 +163,13 @@ def settle(outcome: Outcome, allow_unconverged: bool, warn: bool, fit=None) -> N
     d = outcome.diagnostics
     if d.ok:
         return
-    advice = default_advice(d)
-    message = summary(d, outcome.done, outcome.modes, advice)
+    name, where = outcome.modes
+    advice = (
+        f"a prior on {name} that keeps one of these values, fixing {name}, or a law with fewer parameters."
+        if name
+        else default_advice(d)
+    )
+    message = summary(d, outcome.done, where, advice)
     worst_rhat = max(d.rhat.values(), default=1.0)
     if not worst_rhat <= MAX_RETURNED_RHAT and not allow_unconverged:
         raise SamplingError(
