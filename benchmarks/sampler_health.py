@@ -16,7 +16,7 @@ sampled parameters and the law's derived ones), fits with divergences that no wa
 error reported, fits returned as a result with R-hat > 1.05, fits refused, and seconds.
 Each law is compiled by an untimed fit before timing starts.
 
-    python benchmarks/sampler_health.py [--curves 51] [--chinchilla 20] [--csv out.csv]
+    python benchmarks/sampler_health.py [--curves 51] [--chinchilla 20] [--normal 0] [--csv out.csv]
 """
 
 from __future__ import annotations
@@ -67,22 +67,25 @@ def simulate_chinchilla(seed: int) -> pd.DataFrame:
     return runs[6 * runs["params"] * runs["tokens"] < 1e21].reset_index(drop=True)
 
 
-def datasets(n_curves: int, n_chinchilla: int):
-    """(group, dataset name, law name, runs) for every fit of the benchmark."""
+def datasets(n_curves: int, n_chinchilla: int, n_normal: int = 0):
+    """(group, dataset name, law name, likelihood, runs) for every fit of the benchmark."""
     curves = pd.read_csv(CURVES)
     fit_half = curves[curves["split"] == "fit"]
     ids = sorted(fit_half["curve_id"].unique())[:: max(1, 51 // max(n_curves, 1))][:n_curves]
     for curve_id in ids:
         runs = fit_half.loc[fit_half["curve_id"] == curve_id, ["x", "y"]].reset_index(drop=True)
         for law in REPARAMETERIZED:
-            yield f"curves/{law}", curve_id, law, runs
+            yield f"curves/{law}", curve_id, law, "student_t", runs
     for seed in range(n_chinchilla):
-        yield "chinchilla", f"seed {seed}", "chinchilla", simulate_chinchilla(seed)
+        yield "chinchilla", f"seed {seed}", "chinchilla", "student_t", simulate_chinchilla(seed)
+    for seed in range(n_normal):
+        yield "chinchilla/normal", f"seed {seed}", "chinchilla", "normal", simulate_chinchilla(seed)
 
 
-def one_fit(law: str, runs: pd.DataFrame, seed: int, baseline: bool) -> dict:
+def one_fit(law: str, runs: pd.DataFrame, seed: int, baseline: bool, likelihood: str = "student_t") -> dict:
     """Fit once and record how it ended; a refused fit is measured through the error's fit."""
-    options = {"init": "jitter", "remedies": False} if baseline else {}
+    options = {"init": "jitter", "remedies": False, "allow_unconverged": True} if baseline else {}
+    options |= {"likelihood": likelihood}
     start = time.perf_counter()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -113,30 +116,20 @@ def one_fit(law: str, runs: pd.DataFrame, seed: int, baseline: bool) -> dict:
 def table(results: pd.DataFrame) -> pd.DataFrame:
     unsettled = (results["max_rhat"] > MAX_RHAT) | (results["min_ess_bulk"] < MIN_ESS)
     results = results.assign(unsettled=unsettled, rhat_above=results["max_rhat"] > MAX_RHAT)
-    rows = results.groupby(["group", "setting"]).agg(
-        fits=("seconds", "size"),
-        unsettled_share=("unsettled", "mean"),
-        rhat_above_1_01=("rhat_above", "sum"),
-        ess_below_400=("min_ess_bulk", lambda v: int((v < MIN_ESS).sum())),
-        divergent_fits=("divergences", lambda v: int((v > 0).sum())),
-        divergences_unreported=("divergences_unreported", "sum"),
-        returned_rhat_above_1_05=("returned_above_limit", "sum"),
-        refused=("refused", "sum"),
-        reruns=("reruns", "sum"),
-        seconds=("seconds", "sum"),
-    )
-    totals = results.groupby("setting").agg(
-        fits=("seconds", "size"),
-        unsettled_share=("unsettled", "mean"),
-        rhat_above_1_01=("rhat_above", "sum"),
-        ess_below_400=("min_ess_bulk", lambda v: int((v < MIN_ESS).sum())),
-        divergent_fits=("divergences", lambda v: int((v > 0).sum())),
-        divergences_unreported=("divergences_unreported", "sum"),
-        returned_rhat_above_1_05=("returned_above_limit", "sum"),
-        refused=("refused", "sum"),
-        reruns=("reruns", "sum"),
-        seconds=("seconds", "sum"),
-    )
+    columns = {
+        "fits": ("seconds", "size"),
+        "unsettled_share": ("unsettled", "mean"),
+        "rhat_above_1_01": ("rhat_above", "sum"),
+        "ess_below_400": ("min_ess_bulk", lambda v: int((v < MIN_ESS).sum())),
+        "divergent_fits": ("divergences", lambda v: int((v > 0).sum())),
+        "divergences_unreported": ("divergences_unreported", "sum"),
+        "returned_rhat_above_1_05": ("returned_above_limit", "sum"),
+        "refused": ("refused", "sum"),
+        "reruns": ("reruns", "sum"),
+        "seconds": ("seconds", "sum"),
+    }
+    rows = results.groupby(["group", "setting"]).agg(**columns)
+    totals = results.groupby("setting").agg(**columns)
     totals.index = pd.MultiIndex.from_product([["all"], totals.index], names=["group", "setting"])
     return pd.concat([rows, totals])
 
@@ -145,24 +138,26 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--curves", type=int, default=51, help="learning curves to fit (evenly spaced subset)")
     parser.add_argument("--chinchilla", type=int, default=20, help="synthetic Chinchilla datasets")
+    parser.add_argument("--normal", type=int, default=0, help="the same datasets fitted with a normal likelihood")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--csv", type=Path, help="write one row per fit here")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
         old = baseline_laws(Path(tmp))
-        fits = list(datasets(args.curves, args.chinchilla))
-        warm = {}
-        for _, _, law, runs in fits:  # compile every law once, untimed
+        fits = list(datasets(args.curves, args.chinchilla, args.normal))
+        warm = set()
+        for _, _, law, likelihood, runs in fits:  # compile every model once, untimed
             for key in (law, old.get(law, law)):
-                if key not in warm:
-                    warm[key] = bs.fit(key, runs, draws=50, tune=50, chains=1, seed=0, warn=False,
-                                       remedies=False, allow_unconverged=True)  # fmt: skip
+                if (key, likelihood) not in warm:
+                    bs.fit(key, runs, likelihood=likelihood, draws=50, tune=50, chains=1, seed=0, warn=False,
+                           remedies=False, allow_unconverged=True)  # fmt: skip
+                    warm.add((key, likelihood))
         rows = []
-        for group, name, law, runs in fits:
+        for group, name, law, likelihood, runs in fits:
             for setting in ("baseline", "defaults"):
                 law_file = old.get(law, law) if setting == "baseline" else law
-                row = one_fit(law_file, runs, args.seed, baseline=setting == "baseline")
+                row = one_fit(law_file, runs, args.seed, setting == "baseline", likelihood)
                 rows.append({"group": group, "dataset": name, "setting": setting, "runs": len(runs), **row})
                 print(
                     f"{group:18s} {name:36s} {setting:9s} R-hat {row['max_rhat']:.3f} ESS {row['min_ess_bulk']:6.0f} "
