@@ -15,7 +15,7 @@ from bayescale.decisions import (  # noqa: E402
     isoflop,
     next_run,
 )
-from bayescale.errors import BayescaleInputError, SamplingWarning  # noqa: E402
+from bayescale.errors import BayescaleInputError, SamplingError, SamplingWarning  # noqa: E402
 from bayescale.fit import Fit, fit, load_fit  # noqa: E402
 from bayescale.law import Input, Law, Output, Param  # noqa: E402
 from bayescale.prior import prior_predictive  # noqa: E402
@@ -30,6 +30,7 @@ __all__ = [
     "Param",
     "Prior",
     "Runs",
+    "SamplingError",
     "SamplingWarning",
     "available_laws",
     "calibration",

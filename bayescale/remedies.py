@@ -174,7 +174,8 @@ def settle(outcome: Outcome, allow_unconverged: bool, warn: bool, fit=None) -> N
     if not worst_rhat <= MAX_RETURNED_RHAT and not allow_unconverged:
         raise SamplingError(
             f"the sampler did not settle (R-hat {worst_rhat:.3f} > {MAX_RETURNED_RHAT}), so no fit is "
-            f"returned. {message} To get the unsettled draws anyway, pass allow_unconverged=True.",
+            f"returned. {message} To get the unsettled draws anyway, pass allow_unconverged=True "
+            "(--allow-unconverged on the command line).",
             fit,
         )
     if warn:

@@ -97,6 +97,7 @@ def fit_command(
     tune: int = 1000,
     chains: int = 4,
     seed: int | None = None,
+    allow_unconverged: Annotated[bool, typer.Option(help="Save the fit even if its chains did not settle.")] = False,
 ) -> None:
     """Fit a law to runs and save the fit."""
     result = fit(
@@ -113,6 +114,7 @@ def fit_command(
         seed=seed,
         progress=True,
         warn=False,
+        allow_unconverged=allow_unconverged,
     )
     result.save(output)
     out.print(summary_table(result, 0.94))

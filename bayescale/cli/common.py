@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from bayescale.diagnostics import Diagnostics
-from bayescale.errors import BayescaleInputError
+from bayescale.errors import BayescaleInputError, SamplingError
 from bayescale.fit import Fit
 
 app = typer.Typer(
@@ -29,7 +29,7 @@ err = Console(stderr=True, width=None if sys.stderr.isatty() else 140)
 
 
 def user_errors(command):
-    """Turn user-input errors into one line on stderr and exit status 2."""
+    """Turn user-input errors into one line on stderr and exit status 2; an unsettled fit exits 1."""
 
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
@@ -38,6 +38,9 @@ def user_errors(command):
         except BayescaleInputError as problem:
             err.print(f"[bold red]error:[/] {problem}", highlight=False, soft_wrap=True)
             raise typer.Exit(2) from None
+        except SamplingError as problem:
+            err.print(f"[bold red]error:[/] {problem}", highlight=False, soft_wrap=True)
+            raise typer.Exit(1) from None
 
     return wrapper
 
