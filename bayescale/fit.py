@@ -24,7 +24,7 @@ from bayescale.likelihood import OUTPUT_SCALES, Noise
 from bayescale.model import RUN_DIM, ModelSpec, build_model, model_data, resolve_scales
 from bayescale.points import prediction_points
 from bayescale.predict import law_mean, pointwise_log_likelihood, predictive_draws
-from bayescale.remedies import MAX_RUNS, sample_with_remedies, settle
+from bayescale.remedies import MAX_RUNS, checked_names, sample_with_remedies, settle
 from bayescale.runs import Runs, load_runs
 from bayescale.sampling import SamplerSettings, sample_posterior
 
@@ -406,7 +406,7 @@ def fit_from_tree(tree: xr.DataTree, where: str = "the tree") -> Fit:
             stacklevel=3,
         )
     spec = ModelSpec.from_dict(meta["spec"], law)
-    diagnostics = check(tree, spec.free_params, warn=False)
+    diagnostics = check(tree, checked_names(spec, tree), warn=False)
     return Fit(tree, spec, meta["columns"], meta["scales"], meta["settings"], diagnostics)
 
 
