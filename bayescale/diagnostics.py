@@ -1,4 +1,4 @@
-"""Sampler checks, reported in plain words with what to try."""
+"""Sampler checks, reported in plain words: one summary per fit naming the worst parameter."""
 
 from __future__ import annotations
 
@@ -41,6 +41,27 @@ class Diagnostics:
         """The draws are unusable (non-finite, or chains far apart): nothing computed from them holds."""
         return bool(self.failures)
 
+    @property
+    def unsettled(self) -> list[str]:
+        """Parameters whose R-hat is above ``MAX_RHAT``, the worst first."""
+        return sorted((n for n, v in self.rhat.items() if not v <= MAX_RHAT), key=lambda n: -_finite(self.rhat[n]))
+
+    @property
+    def short(self) -> list[str]:
+        """Parameters whose bulk or tail ESS is below ``MIN_ESS``, the fewest effective draws first."""
+        return sorted((n for n in self.rhat if not self.min_ess(n) >= MIN_ESS), key=self.min_ess)
+
+    def min_ess(self, name: str) -> float:
+        return min(_finite(self.ess_bulk[name], 0.0), _finite(self.ess_tail[name], 0.0))
+
+    @property
+    def worst(self) -> str | None:
+        """The parameter to name first: the highest R-hat above the limit, else the fewest effective draws."""
+        for names in (self.unsettled, self.short):
+            if names:
+                return names[0]
+        return None
+
     def report(self) -> str:
         """One line when all is well, else one line per problem."""
         if self.ok:
@@ -49,6 +70,10 @@ class Diagnostics:
                 f"bulk and tail ESS >= {MIN_ESS} for every parameter."
             )
         return "\n".join(self.problems)
+
+
+def _finite(value: float, default: float = np.inf) -> float:
+    return float(value) if np.isfinite(value) else default
 
 
 def _per_param(tree: xr.DataTree, names: Sequence[str], **kwargs) -> dict[str, float]:
@@ -68,31 +93,31 @@ def _per_param(tree: xr.DataTree, names: Sequence[str], **kwargs) -> dict[str, f
     return out
 
 
+def _listed(names: list[str], values: dict[str, float], fmt: str, limit: int = 3) -> str:
+    shown = ", ".join(f"{n} {values[n]:{fmt}}" for n in names[:limit])
+    more = len(names) - limit
+    return shown + (f" and {more} more" if more > 0 else "")
+
+
 def _problems(d: Diagnostics) -> list[str]:
+    """At most three sentences: divergences, R-hat, effective draws (worst parameters first)."""
     out = []
     if d.divergences:
         out.append(
-            f"{d.divergences} of {d.draws} draws diverged: the sampler could not follow the "
-            "posterior's curvature there, so intervals may be biased. Try tune=2000, tighter "
-            "priors, or fixing a parameter the data cannot pin down."
+            f"{d.divergences} of {d.draws} draws diverged: the sampler could not follow the posterior's "
+            "curvature there, so intervals may be biased."
         )
-    for name, value in d.rhat.items():
-        if value > MAX_RHAT:
-            out.append(
-                f"R-hat of {name} is {value:.3f} (above {MAX_RHAT}): the chains disagree, so the "
-                "posterior is not yet explored. Run longer (draws=2000, tune=2000) and check for "
-                "several modes."
-            )
-    for kind, values, what in (
-        ("bulk", d.ess_bulk, "medians"),
-        ("tail", d.ess_tail, "interval ends"),
-    ):
-        for name, value in values.items():
-            if value < MIN_ESS:
-                out.append(
-                    f"{kind} ESS of {name} is {value:.0f} (below {MIN_ESS}): too few effective "
-                    f"draws for stable {what}. Run more draws or chains."
-                )
+    if d.unsettled:
+        out.append(
+            f"R-hat above {MAX_RHAT}: {_listed(d.unsettled, d.rhat, '.3f')}: the chains disagree, "
+            "so the posterior is not yet explored."
+        )
+    if d.short:
+        ess = {n: d.min_ess(n) for n in d.short}
+        out.append(
+            f"effective draws (bulk or tail ESS) below {MIN_ESS}: {_listed(d.short, ess, '.0f')}: "
+            "medians and interval ends are not yet stable."
+        )
     return out
 
 
@@ -120,7 +145,7 @@ def _failures(tree: xr.DataTree, names: Sequence[str]) -> list[str]:
 
 
 def check(tree: xr.DataTree, names: Sequence[str], warn: bool = True) -> Diagnostics:
-    """Check divergences, R-hat and bulk/tail ESS of ``names``; warn in plain words."""
+    """Check divergences, R-hat and bulk/tail ESS of ``names``; warn once, in plain words."""
     stats = tree["sample_stats"]
     divergences = int(stats["diverging"].sum()) if "diverging" in stats else 0
     posterior = tree["posterior"]
@@ -134,7 +159,44 @@ def check(tree: xr.DataTree, names: Sequence[str], warn: bool = True) -> Diagnos
     )
     diag.failures.extend(_failures(tree, names))
     diag.problems.extend([*diag.failures, *_problems(diag)])
-    if warn:
-        for problem in diag.problems[len(diag.failures) :]:  # failures are raised or reported, not warned
-            warnings.warn(problem, SamplingWarning, skip_file_prefixes=(PACKAGE_DIR,))
+    if warn and len(diag.problems) > len(diag.failures):  # failures are raised or reported, not warned
+        warn_once(summary(diag))
     return diag
+
+
+def summary(d: Diagnostics, done: Sequence[str] = (), modes: str = "", advice: str = "") -> str:
+    """One message for a fit with problems: the worst parameter, what was done, what to try."""
+    parts = []
+    worst = d.worst
+    if worst is not None:
+        rhat, ess = d.rhat[worst], d.min_ess(worst)
+        parts.append(f"Worst parameter: {worst} (R-hat {rhat:.3f}, ESS {ess:.0f}).")
+    parts.extend(p[0].upper() + p[1:] for p in d.problems)
+    if done:
+        parts.append("Done: " + "; ".join(done) + ".")
+    if modes:
+        parts.append(modes)
+    parts.append("Try: " + (advice or default_advice(d)))
+    return " ".join(parts)
+
+
+def default_advice(d: Diagnostics) -> str:
+    """What a user can change, matched to the problem."""
+    tips = []
+    if d.draws < 2 * MIN_ESS and (d.unsettled or d.short):
+        tips.append(f"longer chains: {d.draws} draws in all cannot give {MIN_ESS} effective ones (draws=1000)")
+    elif d.unsettled:
+        tips.append(
+            f"a tighter prior on {d.unsettled[0]} or fixing a parameter the runs cannot pin down, "
+            "or a law with fewer parameters"
+        )
+    elif d.short:
+        tips.append("more draws (draws=2000) or more chains")
+    if d.divergences:
+        tips.append("target_accept=0.99 and tune=2000")
+    return "; ".join(tips) + "."
+
+
+def warn_once(message: str) -> None:
+    """Issue a fit's single sampling warning, pointing at the caller's line."""
+    warnings.warn(message, SamplingWarning, skip_file_prefixes=(PACKAGE_DIR,))

@@ -76,3 +76,14 @@ def check_interval(interval: float) -> float:
     if not is_number(interval) or not 0 < interval < 1:
         raise BayescaleInputError(f"interval={shown(interval)} must be between 0 and 1, e.g. 0.9")
     return float(interval)
+
+
+class SamplingError(RuntimeError):
+    """The sampler did not settle even after reruns, and the fit was not asked for regardless.
+
+    ``fit`` holds the unsettled fit, for inspection.
+    """
+
+    def __init__(self, message: str, fit=None) -> None:
+        super().__init__(message)
+        self.fit = fit

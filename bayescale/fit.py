@@ -39,6 +39,7 @@ from bayescale.points import prediction_points
 from bayescale.predictive import GROWTH, Posterior, predictive_dataset, uncertainty_parts
 from bayescale.preflight import check_before_sampling
 from bayescale.priors import Prior
+from bayescale.remedies import MAX_RUNS, checked_names, sample_with_remedies, settle
 from bayescale.runs import Runs, load_runs
 from bayescale.sampling import SamplerSettings, sample_posterior
 from bayescale.saved import META, check_saved_tree
@@ -444,6 +445,9 @@ def fit(
     progress: bool = False,
     warn: bool = True,
     backend: str = "numba",
+    init: str = "modes",
+    remedies: bool = True,
+    allow_unconverged: bool = False,
 ) -> Fit:
     """Fit a scaling law to training runs by NUTS.
 
@@ -482,6 +486,14 @@ def fit(
         How nutpie calls the model (same draws either way): ``"numba"`` compiles longer and
         samples fast, the choice for refits; ``"callback"`` compiles in about a third of the
         time and samples about half as fast, the choice for a single fit in a new process.
+    init
+        Where chains start: ``"modes"`` (near the posterior's modes, found by optimizing
+        it from several prior draws) or ``"jitter"`` (PyMC's default point, jittered).
+    remedies, allow_unconverged
+        When the checks fail, rerun with longer warm-up and more draws before reporting
+        (:mod:`bayescale.remedies`); ``remedies=False`` reports the first run as it is. A fit
+        whose R-hat stays above 1.05 raises :class:`~bayescale.errors.SamplingError` (its
+        ``fit`` attribute holds the draws) unless ``allow_unconverged=True``.
 
     Examples
     --------
@@ -506,10 +518,13 @@ def fit(
         runs = load_runs(runs, law, columns, n_free_params=len(free), groups=groups, series=series)
     if seed is None:
         seed = int(np.random.default_rng().integers(2**31))
-    settings = SamplerSettings(draws, tune, chains, seed, sampler, progress, target_accept, backend)
+    settings = SamplerSettings(draws, tune, chains, seed, sampler, progress, target_accept, backend=backend, init=init)
     scales = resolve_scales(law, runs, scales)
     check_before_sampling(spec, runs, scales)
-    return fit_spec(spec, runs, scales, settings, warn=warn, discrepancy=calibrated)
+    return fit_spec(
+        spec, runs, scales, settings, warn=warn, discrepancy=calibrated, remedies=remedies,
+        allow_unconverged=allow_unconverged,
+    )  # fmt: skip
 
 
 def fit_spec(
@@ -519,13 +534,17 @@ def fit_spec(
     settings: SamplerSettings,
     warn: bool = True,
     discrepancy: bool = True,
+    remedies: bool = True,
+    allow_unconverged: bool = False,
 ) -> Fit:
     """Sample a model spec on validated runs at given input scales: the core of :func:`fit`,
     shared by refits (held-out and sequential comparison), which reuse the compiled model.
     With ``discrepancy``, the law's error growth beyond the runs is learned by leave-future-out."""
     scales = dict(scales)
     data = model_data(spec, runs, scales)
-    sampled = sample_posterior(spec, data, settings)
+    requested = settings
+    outcome = sample_with_remedies(spec, data, settings, sample_posterior, MAX_RUNS if remedies else 1)
+    sampled, settings = outcome.posterior, outcome.settings
     tree = _assemble(sampled, spec, runs, scales, data, settings.seed)
     record = {
         "draws": settings.draws,
@@ -535,21 +554,22 @@ def fit_spec(
         "sampler": settings.sampler,
         "target_accept": settings.target_accept,
         "uncertainty": "calibrated" if discrepancy else "iid",
+        "init": settings.init,
+        "reruns": outcome.done,
     }
+    if settings != requested:
+        record["requested"] = {"draws": requested.draws, "tune": requested.tune, "seed": requested.seed}
+    diagnostics = outcome.diagnostics
+    if diagnostics.failed:
+        others = f" ({len(diagnostics.failures) - 1} more such problems)" if len(diagnostics.failures) > 1 else ""
+        raise SamplingFailedError(f"{diagnostics.failures[0]}{others}")
     if discrepancy:
         record["discrepancy_refits"] = _add_growth(tree, spec, runs, scales, settings)
         record["discrepancy_prior_scale"] = GROWTH_PRIOR_SCALE
     tree.attrs[META] = _metadata(spec, runs, scales, record)
-    diagnostics = check(tree, sampled_names(spec, tree), warn=warn)
-    if diagnostics.failed:
-        others = f" ({len(diagnostics.failures) - 1} more such problems)" if len(diagnostics.failures) > 1 else ""
-        raise SamplingFailedError(f"{diagnostics.failures[0]}{others}")
-    return Fit(tree, spec, dict(runs.columns), scales, record, diagnostics)
-
-
-def sampled_names(spec: ModelSpec, tree: xr.DataTree) -> list[str]:
-    """The spec's sampled parameters that the model has (a single series has no offsets)."""
-    return [n for n in spec.free_params if n in tree["posterior"].data_vars]
+    result = Fit(tree, spec, dict(runs.columns), scales, record, diagnostics)
+    settle(outcome, allow_unconverged, warn, result)
+    return result
 
 
 def fit_from_tree(tree: xr.DataTree, where: str = "the tree") -> Fit:
@@ -571,7 +591,7 @@ def fit_from_tree(tree: xr.DataTree, where: str = "the tree") -> Fit:
             UserWarning,
             skip_file_prefixes=(PACKAGE_DIR,),
         )
-    diagnostics = check(tree, sampled_names(spec, tree), warn=False)
+    diagnostics = check(tree, checked_names(spec, tree), warn=False)
     return Fit(tree, spec, meta["columns"], meta["scales"], meta["settings"], diagnostics)
 
 

@@ -7,6 +7,8 @@ compiled once per process and refitted to new data by swapping its data containe
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import dataclasses
 import logging
 import warnings
 from collections import OrderedDict
@@ -19,11 +21,13 @@ import xarray as xr
 from bayescale.errors import BayescaleInputError, SamplingFailedError, check_seed, check_whole, is_number, shown
 from bayescale.identity import law_identity
 from bayescale.model import ModelData, ModelSpec, build_model
+from bayescale.modes import LogDensity, Mode, find_modes, mode_weights, start_near
 
 log = logging.getLogger(__name__)
 
 Sampler = Literal["nutpie", "pymc"]
 Backend = Literal["numba", "callback"]
+Init = Literal["modes", "jitter"]
 CACHE_SIZE = 32
 MAX_DRAWS = 10_000_000  # per chain; far beyond any useful run, well inside what the samplers can count
 MAX_CHAINS = 1024
@@ -42,6 +46,7 @@ class SamplerSettings:
     progress: bool = False
     target_accept: float = 0.9
     backend: Backend = "numba"
+    init: Init = "modes"
 
     def __post_init__(self) -> None:
         check_whole(self.draws, "draws", 1, MAX_DRAWS)
@@ -54,6 +59,12 @@ class SamplerSettings:
             raise BayescaleInputError(f"target_accept={shown(self.target_accept)} must be in [0.5, 1), e.g. 0.9")
         if self.backend not in ("numba", "callback"):
             raise BayescaleInputError(f"backend={self.backend!r}: use 'numba' or 'callback'")
+        if self.init not in ("modes", "jitter"):
+            raise BayescaleInputError(f"init={self.init!r}: use 'modes' or 'jitter'")
+
+    def with_init(self, init: Init) -> SamplerSettings:
+        """The same settings with chains started another way."""
+        return dataclasses.replace(self, init=init)
 
 
 def exact_math():
@@ -188,7 +199,87 @@ def _drop_object_vars(tree: xr.DataTree) -> xr.DataTree:
 
 
 def _sample_nutpie(spec: ModelSpec, data: ModelData, settings: SamplerSettings) -> xr.DataTree:
-    return run_nutpie(compiled_model(spec, data, settings.backend), settings)
+    compiled = compiled_model(spec, data, settings.backend)
+    if settings.init == "modes" and settings.backend == "numba":  # modes are found with the compiled density
+        compiled = start_near_modes(compiled, spec, data, settings.seed)
+    return run_nutpie(compiled, settings)
+
+
+# -- starting points -------------------------------------------------------------------------
+
+OPTIMIZATION_STARTS = 8  # prior draws the posterior is optimized from, to find its modes
+_prior_starts: OrderedDict[str, object] = OrderedDict()
+_found_modes: OrderedDict[tuple, list[Mode]] = OrderedDict()
+
+
+def log_density(compiled) -> LogDensity:
+    """The compiled model's log density and gradient at an unconstrained point, on its current data.
+
+    Calls the same compiled function the sampler calls, so it costs no compilation.
+    """
+    function = compiled.compiled_logp_func.ctypes
+    n_dim = compiled.n_dim
+    user_data = compiled.user_data
+    pointer = ctypes.POINTER(ctypes.c_double)
+
+    def evaluate(point: np.ndarray) -> tuple[float, np.ndarray]:
+        x = np.ascontiguousarray(point, dtype=np.float64)
+        grad = np.zeros(n_dim)
+        logp = np.zeros(())
+        status = function(
+            n_dim, x.ctypes.data_as(pointer), grad.ctypes.data_as(pointer), logp.ctypes.data_as(pointer),
+            user_data.ctypes.data,
+        )  # fmt: skip
+        return (float(logp), grad) if status == 0 else (-np.inf, grad)
+
+    return evaluate
+
+
+def prior_starts(spec: ModelSpec, data: ModelData, count: int, seed: int | None) -> np.ndarray:
+    """``count`` draws from the priors on the sampler's unconstrained scale (rows), in its order."""
+    from pymc.initial_point import make_initial_point_fn
+
+    key = cache_key(spec, data)
+    if key not in _prior_starts:
+        model = build_model(spec, data)
+        draw = make_initial_point_fn(model=model, default_strategy="prior", return_transformed=True)
+        names = [model.rvs_to_values[rv].name for rv in model.free_RVs]
+        _prior_starts[key] = (draw, names)
+        if len(_prior_starts) > CACHE_SIZE:
+            _prior_starts.popitem(last=False)
+    draw, names = _prior_starts[key]
+    seeds = np.random.default_rng(seed).integers(2**31, size=count)
+    return np.array([np.concatenate([np.ravel(draw(int(s))[n]) for n in names]) for s in seeds])
+
+
+def posterior_modes(spec: ModelSpec, data: ModelData, seed: int | None) -> list[Mode]:
+    """The posterior's modes on ``data``, found from prior draws and the default start (memoized)."""
+    compiled = compiled_model(spec, data)
+    key = (*cache_key(spec, data), seed, *(np.asarray(v).tobytes() for v in data.values()))
+    if key not in _found_modes:
+        starts = np.vstack([prior_starts(spec, data, OPTIMIZATION_STARTS, seed), compiled.initial_point_func(seed)])
+        _found_modes[key] = find_modes(log_density(compiled), starts)
+        if len(_found_modes) > CACHE_SIZE:
+            _found_modes.popitem(last=False)
+    return _found_modes[key]
+
+
+def start_near_modes(compiled, spec: ModelSpec, data: ModelData, seed: int | None):
+    """The compiled model with each chain starting near a posterior mode (picked by its mass).
+
+    nutpie asks for a start with a seed per chain; the start is a function of that seed, so
+    the same seed gives the same starts. Falls back to nutpie's default start when no
+    optimization reached a finite density.
+    """
+    modes = posterior_modes(spec, data, seed)
+    if not modes:
+        return compiled
+    weights = mode_weights(modes)
+
+    def initial_point(chain_seed=None) -> np.ndarray:
+        return start_near(modes, weights, np.random.default_rng(chain_seed))
+
+    return dataclasses.replace(compiled, initial_point_func=initial_point)
 
 
 def _sample_pymc(spec: ModelSpec, data: ModelData, settings: SamplerSettings) -> xr.DataTree:

@@ -172,10 +172,13 @@ def test_normal_likelihood_option(simulated_runs):
 def test_sampler_trouble_is_reported_in_plain_words(simulated_runs):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        result = bs.fit("chinchilla", simulated_runs, draws=30, tune=30, chains=2, seed=1)
+        result = bs.fit("chinchilla", simulated_runs, draws=30, tune=30, chains=2, seed=1, allow_unconverged=True)
     messages = [str(w.message) for w in caught if issubclass(w.category, bs.SamplingWarning)]
     assert not result.diagnostics.ok
-    assert any("ESS" in m and "Run more draws" in m for m in messages)
+    assert len(messages) == 1, "one summary per fit"
+    assert messages[0].startswith(f"Worst parameter: {result.diagnostics.worst} ")
+    assert "effective draws" in messages[0] and "Done: reran with" in messages[0]
+    assert "Try: longer chains: 60 draws in all" in messages[0]
     assert result.diagnostics.report() == "\n".join(result.diagnostics.problems)
 
 

@@ -103,6 +103,7 @@ def fit_command(
     tune: int = 1000,
     chains: int = 4,
     seed: int | None = None,
+    allow_unconverged: Annotated[bool, typer.Option(help="Save the fit even if its chains did not settle.")] = False,
 ) -> None:
     """Fit a law to runs and save the fit."""
     from bayescale.fit import fit
@@ -129,6 +130,7 @@ def fit_command(
         progress=True,
         warn=False,
         backend="callback",  # one fit per process: the quicker compile wins
+        allow_unconverged=allow_unconverged,
     )
     result.save(output)
     out.print(summary_table(result, 0.94))

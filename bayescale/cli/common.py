@@ -19,7 +19,7 @@ from typer import Abort
 from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
 from typer.core import TyperGroup
 
-from bayescale.errors import BayescaleInputError, one_line
+from bayescale.errors import BayescaleInputError, SamplingError, one_line
 from bayescale.law import Law
 from bayescale.priors import Prior
 
@@ -72,7 +72,8 @@ def _show_warning(previous, message, category, filename, lineno, file=None, line
 
 
 def user_errors(command):
-    """Turn user-input errors into one line on stderr and exit status 2; warnings into one line each."""
+    """Turn user-input errors into one line on stderr and exit status 2, warnings into one line each;
+    an unsettled fit exits 1."""
 
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
@@ -83,6 +84,9 @@ def user_errors(command):
         except BayescaleInputError as problem:
             err.print(f"[bold red]error:[/] {escape(one_line(problem))}", highlight=False, soft_wrap=True)
             raise typer.Exit(2) from None
+        except SamplingError as problem:
+            err.print(f"[bold red]error:[/] {problem}", highlight=False, soft_wrap=True)
+            raise typer.Exit(1) from None
 
     return wrapper
 

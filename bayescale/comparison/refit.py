@@ -51,7 +51,7 @@ def settings_of(fit: Fit, seed: int | None = None) -> SamplerSettings:
     s = fit.settings
     return SamplerSettings(
         s["draws"], s["tune"], s["chains"], s["seed"] if seed is None else seed, s["sampler"], False, s["target_accept"]
-    )
+    ).with_init(s.get("init", "modes"))
 
 
 def is_calibrated(fit: Fit) -> bool:

@@ -1,0 +1,114 @@
+"""Acting on failed sampler checks: reruns, one summary message per fit, refusing unsettled fits."""
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import bayescale as bs
+from bayescale.diagnostics import Diagnostics, summary
+from bayescale.errors import SamplingError
+from bayescale.remedies import chain_groups, rerun_settings
+from bayescale.sampling import SamplerSettings
+
+
+def mirrored(x, s):
+    return 1 + s**2 * x
+
+
+# y = 1 + s^2 x cannot tell s from -s: two mirror-image modes, far apart for the sampler
+MIRRORED = bs.Law(
+    mirrored,
+    name="mirrored",
+    formula="y = 1 + s^2 x",
+    citation="a test law with two modes",
+    inputs={"x": bs.Input("x", "-")},
+    output=bs.Output("y", "y", "-"),
+    params={"s": bs.Param(bs.Prior("Normal", mu=0, sigma=1), "symmetric about zero, so the modes weigh the same")},
+)
+
+
+@pytest.fixture(scope="module")
+def mirrored_runs():
+    x = np.linspace(0.5, 2.0, 20)
+    y = (1 + 0.64 * x) * np.exp(0.01 * np.random.default_rng(0).standard_normal(20))
+    return pd.DataFrame({"x": x, "y": y})
+
+
+def sampling_warnings(caught) -> list[str]:
+    return [str(w.message) for w in caught if issubclass(w.category, bs.SamplingWarning)]
+
+
+def test_separate_modes_are_rerun_once_then_named_and_refused(mirrored_runs):
+    with pytest.raises(SamplingError) as refused:
+        bs.fit(MIRRORED, mirrored_runs, draws=200, tune=200, chains=4, seed=3)
+    message = str(refused.value)
+    assert "Worst parameter: s" in message
+    assert "separate modes of s" in message
+    assert "near -0.798" in message and "near 0.798" in message
+    assert "Try: a prior on s that keeps one of these values" in message
+    assert "allow_unconverged=True" in message
+    # the second run found the same modes, so no third run was tried
+    assert refused.value.fit.settings["reruns"] == ["reran with tune=1000, draws=800"]
+
+
+def test_unsettled_fit_is_returned_on_request_with_one_warning(mirrored_runs):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = bs.fit(MIRRORED, mirrored_runs, draws=200, tune=200, chains=4, seed=3, allow_unconverged=True)
+    messages = sampling_warnings(caught)
+    assert len(messages) == 1
+    assert "separate modes of s" in messages[0]
+    s = result.posterior["s"].values
+    assert (s > 0.7).any() and (s < -0.7).any()
+
+
+def test_short_run_is_rerun_until_healthy_and_says_nothing():
+    x = np.geomspace(1e6, 1e10, 25)
+    y = (1.6 + 0.5 * (x / 1e8) ** -0.3) * np.exp(0.02 * np.random.default_rng(1).standard_normal(25))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = bs.fit("power_law", pd.DataFrame({"x": x, "y": y}), draws=250, tune=100, chains=2, seed=2)
+    assert result.diagnostics.ok, result.diagnostics.report()
+    assert not sampling_warnings(caught)
+    assert result.settings["reruns"], "2 x 250 draws after 100 tuning steps fall short of 400 effective draws"
+    assert result.settings["requested"]["draws"] == 250
+    assert result.posterior.sizes["draw"] == result.settings["draws"] > 250
+
+
+def test_without_remedies_the_first_run_is_reported_once(mirrored_runs):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = bs.fit(
+            MIRRORED, mirrored_runs, draws=200, tune=200, chains=4, seed=3, remedies=False, allow_unconverged=True
+        )
+    assert result.settings["reruns"] == []
+    assert result.posterior.sizes["draw"] == 200
+    assert len(sampling_warnings(caught)) == 1
+
+
+def test_reruns_lengthen_warm_up_and_draws_and_shrink_steps_after_divergences():
+    first = SamplerSettings(draws=1000, tune=1000, chains=4, seed=7)
+    checks = Diagnostics(3, 4000, {"a": 1.2, "b": 1.0}, {"a": 40.0, "b": 900.0}, {"a": 60.0, "b": 800.0})
+    second = rerun_settings(first, first, checks, 1)
+    assert (second.tune, second.target_accept, second.seed) == (2000, 0.95, 8)
+    assert second.draws == 4000  # 12.5 times short, capped at 4 times the request
+    third = rerun_settings(first, second, checks, 2)
+    assert (third.tune, third.draws, third.target_accept, third.seed) == (4000, 4000, 0.99, 9)
+
+
+def test_summary_names_the_worst_parameter_first():
+    checks = Diagnostics(0, 4000, {"a": 1.02, "b": 1.3}, {"a": 300.0, "b": 12.0}, {"a": 500.0, "b": 30.0})
+    checks.problems.extend(["R-hat above 1.01: b 1.300, a 1.020.", "effective draws below 400: b 12, a 300."])
+    message = summary(checks, ["reran with tune=2000"])
+    assert message.startswith("Worst parameter: b (R-hat 1.300, ESS 12).")
+    assert "Done: reran with tune=2000." in message
+    assert "Try: a tighter prior on b" in message
+
+
+def test_chains_are_grouped_where_their_draws_overlap():
+    rng = np.random.default_rng(0)
+    chains = np.vstack([rng.normal(-1, 0.1, 500), rng.normal(1, 0.1, 500), rng.normal(-1, 0.1, 500)])
+    assert chain_groups(chains) == [[0, 2], [1]]
+    assert len(chain_groups(rng.normal(0, 1, (4, 500)))) == 1
