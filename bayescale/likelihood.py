@@ -13,12 +13,16 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
-import pymc as pm
-import pytensor.tensor as pt
-from scipy import special, stats
 
 from bayescale.errors import BayescaleInputError, check_number
 from bayescale.priors import Prior
+
+
+def _tensor_math():
+    """pytensor.tensor, imported when a model is built (not when laws are listed)."""
+    import pytensor.tensor as pt
+
+    return pt
 
 
 @dataclass(frozen=True)
@@ -40,7 +44,7 @@ OUTPUT_SCALES: dict[str, OutputScale] = {
         "log",
         np.log,
         np.exp,
-        pt.log,
+        lambda x: _tensor_math().log(x),
         Prior("HalfNormal", sigma=0.05),
         "scatter of repeated runs is 0.5-3% of the loss (Chinchilla runs: about 0.5%)",
         lambda y: y > 0,
@@ -48,9 +52,9 @@ OUTPUT_SCALES: dict[str, OutputScale] = {
     ),
     "probability": OutputScale(
         "logit",
-        special.logit,
-        special.expit,
-        pm.math.logit,
+        lambda p: np.log(p) - np.log1p(-p),
+        lambda x: 1.0 / (1.0 + np.exp(-x)),
+        lambda x: _tensor_math().log(x) - _tensor_math().log1p(-x),
         Prior("HalfNormal", sigma=0.5),
         "benchmark scores scatter by a few points, a few tenths on the logit scale",
         lambda y: (y > 0) & (y < 1),
@@ -83,6 +87,8 @@ class Noise:
 
     def observe(self, name: str, mu, sigma, observed, dims: str):
         """Create the observed PyMC variable."""
+        import pymc as pm
+
         if self.family == "normal":
             return pm.Normal(name, mu=mu, sigma=sigma, observed=observed, dims=dims)
         return pm.StudentT(name, nu=self.nu, mu=mu, sigma=sigma, observed=observed, dims=dims)
@@ -90,7 +96,11 @@ class Noise:
     def logpdf(self, y: np.ndarray, mu: np.ndarray, sigma: np.ndarray) -> np.ndarray:
         """Pointwise log density, matching :meth:`observe`."""
         if self.family == "normal":
+            from scipy import stats
+
             return stats.norm.logpdf(y, loc=mu, scale=sigma)
+        from scipy import stats
+
         return stats.t.logpdf(y, df=self.nu, loc=mu, scale=sigma)
 
     def draw(self, mu: np.ndarray, sigma: np.ndarray, rng: np.random.Generator) -> np.ndarray:

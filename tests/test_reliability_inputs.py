@@ -99,7 +99,7 @@ def test_law_argument_of_the_wrong_type(law):
         (Prior("LogNormal", mu=0, sigma=-1), "sigma=-1; it must be positive"),
         (Prior("HalfNormal", sigma=0), "sigma=0; it must be positive"),
         (Prior("Normal", mu=np.inf, sigma=1), "mu=inf; it must be finite"),
-        (Prior("Normal", mu=np.array([0.0, np.nan]), sigma=1), "it must be finite"),
+        (Prior("Normal", mu=float("nan"), sigma=1), "it must be finite"),
         (Prior("Uniform", lower=2, upper=1), "lower=2 not below upper=1"),
         (Prior("Gamma", alpha=-2, beta=1), "alpha=-2; it must be positive"),
         (Prior("Normal", mu=Prior("Normal", mu=0, sigma=-3), sigma=1), "sigma=-3"),

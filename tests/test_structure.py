@@ -114,7 +114,8 @@ GROUP_E = {"a": 1.6, "b": 1.9, "c": 2.2}
 
 
 def grouped_runs(seed: int = 0, per_group: int = 12) -> pd.DataFrame:
-    """A power law whose floor E differs by group; A and alpha shared."""
+    """A power law whose floor E differs by group; A and alpha shared. The law is sampled as its
+    value at the centre of the runs and the reducible share there, so both vary by group."""
     rng = np.random.default_rng(seed)
     frames = []
     for group, floor in GROUP_E.items():
@@ -126,7 +127,9 @@ def grouped_runs(seed: int = 0, per_group: int = 12) -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def grouped_fit():
-    return bs.fit("power_law", grouped_runs(), groups="dataset", varying=["E"], seed=5, uncertainty="iid", **SHORT)
+    return bs.fit(
+        "power_law", grouped_runs(), groups="dataset", varying=["y_c", "r_c"], seed=5, uncertainty="iid", **SHORT
+    )
 
 
 def test_grouped_fit_recovers_each_groups_parameter(grouped_fit):
@@ -134,8 +137,8 @@ def test_grouped_fit_recovers_each_groups_parameter(grouped_fit):
     for group, floor in GROUP_E.items():
         row = summary.loc[f"E[{group}]"]
         assert row["lower"] <= floor <= row["upper"], (group, row.to_dict())
-        assert row["status"] == "by group"
-    assert {"E_pop", "E_spread"} <= set(summary.index)
+        assert summary.loc[f"y_c[{group}]", "status"] == "by group"
+    assert {"y_c_pop", "y_c_spread", "r_c_pop", "r_c_spread"} <= set(summary.index)
     assert grouped_fit.groups == ("a", "b", "c")
 
 
@@ -148,7 +151,7 @@ def test_predict_for_a_known_and_a_new_group(grouped_fit):
 
 def test_grouped_fit_round_trips(grouped_fit, tmp_path):
     loaded = bs.load_fit(grouped_fit.save(tmp_path / "grouped.nc"))
-    assert loaded.spec.varying == ("E",)
+    assert loaded.spec.varying == ("y_c", "r_c")
     pd.testing.assert_frame_equal(loaded.predict(x=1e9, group="a"), grouped_fit.predict(x=1e9, group="a"))
 
 
@@ -159,9 +162,9 @@ def test_group_on_an_ungrouped_fit_is_refused(quick_fit):
 
 @pytest.mark.parametrize(
     ("kwargs", "words"),
-    [({"groups": "dataset"}, "go together"), ({"varying": ["E"]}, "go together"),
+    [({"groups": "dataset"}, "go together"), ({"varying": ["y_c"]}, "go together"),
      ({"groups": "dataset", "varying": ["Q"]}, "not a free parameter"),
-     ({"groups": "nope", "varying": ["E"]}, "names no column")],
+     ({"groups": "nope", "varying": ["y_c"]}, "names no column")],
 )  # fmt: skip
 def test_bad_group_arguments_get_one_line(kwargs, words):
     with pytest.raises(bs.BayescaleInputError, match=words):
@@ -231,7 +234,7 @@ def test_cli_groups_round_trip(tmp_path):
     csv, path = tmp_path / "grouped.csv", tmp_path / "grouped.nc"
     grouped_runs().to_csv(csv, index=False)
     fitted = _cli(
-        "fit", str(csv), "--law", "power_law", "--group", "dataset", "--vary", "E", *CLI_SHORT, "-o", str(path)
+        "fit", str(csv), "--law", "power_law", "--group", "dataset", "--vary", "y_c,r_c", *CLI_SHORT, "-o", str(path)
     )
     assert fitted.exit_code == 0, fitted.output
     known = json.loads(_cli("predict", str(path), "--at", "x=1e10", "--group", "c", "--json").stdout)[0]
@@ -239,7 +242,7 @@ def test_cli_groups_round_trip(tmp_path):
     assert known["lower"] > 2.0
     assert new["upper"] - new["lower"] > known["upper"] - known["lower"]
     loaded = bs.load_fit(path)
-    assert loaded.spec.varying == ("E",) and loaded.structure == {"groups": "dataset"}
+    assert loaded.spec.varying == ("y_c", "r_c") and loaded.structure == {"groups": "dataset"}
 
 
 def test_cli_series_round_trip(tmp_path):
@@ -259,6 +262,8 @@ def test_cli_series_round_trip(tmp_path):
 def test_cli_unknown_group_column_exits_2(tmp_path):
     csv = tmp_path / "grouped.csv"
     grouped_runs().to_csv(csv, index=False)
-    result = _cli("fit", str(csv), "--law", "power_law", "--group", "nope", "--vary", "E", "-o", str(tmp_path / "x.nc"))
+    result = _cli(
+        "fit", str(csv), "--law", "power_law", "--group", "nope", "--vary", "y_c", "-o", str(tmp_path / "x.nc")
+    )
     assert result.exit_code == 2
     assert "nope" in result.output and "Traceback" not in result.output

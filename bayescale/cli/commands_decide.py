@@ -14,24 +14,29 @@ from bayescale.cli.common import (
     check_names,
     err,
     frame_table,
+    lazy,
     out,
     parse_pairs,
     print_diagnostics,
     print_json,
     user_errors,
 )
-from bayescale.cost import Cost
-from bayescale.decisions import compare_recipes, isoflop, next_run, optimal
 from bayescale.errors import BayescaleInputError, check_interval, check_number, check_seed, check_whole
-from bayescale.fit import load_fit
-from bayescale.runs import read_table
+
+Cost = lazy("bayescale.cost", "Cost")
+compare_recipes = lazy("bayescale.decisions", "compare_recipes")
+isoflop = lazy("bayescale.decisions", "isoflop")
+next_run = lazy("bayescale.decisions", "next_run")
+optimal = lazy("bayescale.decisions", "optimal")
+load_fit = lazy("bayescale.fit", "load_fit")
+read_table = lazy("bayescale.runs", "read_table")
 
 JSON_OPTION = typer.Option("--json", help="Print JSON only.")
 COST_OPTION = typer.Option(help="Training FLOPs per parameter per token: C = k N D (6 for a dense transformer).")
 GROUP_OPTION = typer.Option(help="A group of a grouped fit; unknown or absent: a new group from the population.")
 
 
-def cost_of(factor: float | None) -> Cost | None:
+def cost_of(factor: float | None):
     """The cost model C = factor N D (None: the default, 6 N D), with the option named in its error."""
     if factor is None:
         return None

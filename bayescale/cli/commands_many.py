@@ -6,17 +6,21 @@ import re
 from collections import Counter
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import pandas as pd
 import typer
 import yaml
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from bayescale.cli.common import app, err, frame_table, out, parse_priors, print_json, user_errors
+from bayescale.cli.common import app, err, frame_table, lazy, out, parse_priors, print_json, user_errors
 from bayescale.errors import BayescaleInputError
-from bayescale.many import JobOutcome, fit_many
 from bayescale.priors import Prior
+
+if TYPE_CHECKING:
+    from bayescale.many import JobOutcome
+
+fit_many = lazy("bayescale.many", "fit_many")
 
 
 class _JobsLoader(yaml.SafeLoader):

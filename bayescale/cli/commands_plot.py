@@ -5,22 +5,28 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-import matplotlib
+import numpy as np
+import pandas as pd
+import typer
 
-matplotlib.use("Agg")
+from bayescale.cli.common import app, check_names, err, lazy, parse_pairs, user_errors
+from bayescale.errors import BayescaleInputError
+from bayescale.files import check_output_path, write_atomically
 
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import typer  # noqa: E402
-from matplotlib.backend_bases import FigureCanvasBase  # noqa: E402
+optimal = lazy("bayescale.decisions", "optimal")
+load_fit = lazy("bayescale.fit", "load_fit")
+plot_extrapolation = lazy("bayescale.plots", "plot_extrapolation")
+plot_frontier = lazy("bayescale.plots", "plot_frontier")
+plot_posterior = lazy("bayescale.plots", "plot_posterior")
+write_report = lazy("bayescale.report", "write_report")
 
-from bayescale.cli.common import app, check_names, err, parse_pairs, user_errors  # noqa: E402
-from bayescale.decisions import optimal  # noqa: E402
-from bayescale.errors import BayescaleInputError  # noqa: E402
-from bayescale.files import check_output_path, write_atomically  # noqa: E402
-from bayescale.fit import load_fit  # noqa: E402
-from bayescale.plots import plot_extrapolation, plot_frontier, plot_posterior  # noqa: E402
-from bayescale.report import write_report  # noqa: E402
+
+def _headless() -> None:
+    """Draw to files without a display: matplotlib's Agg backend, chosen before pyplot is imported."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+
 
 KINDS = ("extrapolation", "posterior", "frontier")
 FRONTIER_FLOPS = np.geomspace(1e18, 1e26, 40)
@@ -34,6 +40,9 @@ def _targets(items: list[str], result) -> pd.DataFrame | None:
 
 def figure_suffixes() -> list[str]:
     """File types matplotlib can write: .png, .pdf, .svg and the rest."""
+    _headless()
+    from matplotlib.backend_bases import FigureCanvasBase
+
     return [f".{kind}" for kind in FigureCanvasBase.get_supported_filetypes()]
 
 
@@ -75,6 +84,7 @@ def report(
 ) -> None:
     """Write a self-contained HTML report of a saved fit."""
     check_output_path(output, "-o", suffixes=[".html", ".htm"], inputs=[fit_file])
+    _headless()
     result = load_fit(fit_file)
     write_report(result, output, _targets(target, result))
     err.print(f"saved {output}", highlight=False)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import functools
+import importlib
 import json
 import math
 import sys
@@ -215,3 +216,14 @@ def frame_table(frame: pd.DataFrame, title: str, index: str | None = None) -> Ta
         cells = [v if isinstance(v, str) else f"{v:.4g}" for v in row.tolist()]
         table.add_row(*([str(label)] if index else []), *cells)
     return table
+
+
+def lazy(module: str, name: str):
+    """``module.name``, imported when first called: commands name the engine's functions at the top
+    of their module while ``--help`` and ``laws`` load no inference stack."""
+
+    def call(*args, **kwargs):
+        return getattr(importlib.import_module(module), name)(*args, **kwargs)
+
+    call.__name__ = name
+    return call
