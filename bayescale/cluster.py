@@ -61,6 +61,7 @@ def connect(
             threads_per_worker=1,  # PyTensor compiles under global flags: one fit at a time per process
             processes=True,
             dashboard_address=None,
+            scheduler_kwargs={"dashboard_address": ":0"},  # its health routes on a free port, no dashboard
             silence_logs=logging.ERROR,
         )
         with cluster, Client(cluster, set_as_default=False) as client:
