@@ -27,6 +27,7 @@ import numpy as np
 import pytensor.tensor as pt
 
 from bayescale.law import Input, Law, Output, Param
+from bayescale.models.chinchilla import law as CHINCHILLA
 from bayescale.priors import Prior
 
 N_REF = 1e9
@@ -83,18 +84,9 @@ law = Law(
             Prior("LogNormal", mu=np.log(0.3), sigma=1.0),
             "loss from finite size at 1B effective parameters is tenths of a nat (Epoch 0.35, Hoffmann 0.36)",
         ),
-        "alpha": Param(
-            Prior("LogNormal", mu=np.log(0.3), sigma=0.6),
-            "published size exponents span 0.07-0.5 (Kaplan 0.076, Hoffmann 0.34, Epoch 0.35)",
-        ),
-        "B": Param(
-            Prior("LogNormal", mu=np.log(0.3), sigma=1.0),
-            "loss from finite data at 100B tokens is tenths of a nat (Epoch 0.20, Hoffmann 0.30)",
-        ),
-        "beta": Param(
-            Prior("LogNormal", mu=np.log(0.3), sigma=0.6),
-            "published data exponents span 0.1-0.5 (Kaplan 0.095, Hoffmann 0.28, Epoch 0.37)",
-        ),
+        "alpha": CHINCHILLA.params["alpha"],
+        "B": CHINCHILLA.params["B"],
+        "beta": CHINCHILLA.params["beta"],
         "gamma_w": _sensitivity("weights'"),
         "gamma_a": _sensitivity("activations'"),
         "gamma_kv": _sensitivity("KV cache's"),

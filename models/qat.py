@@ -20,6 +20,7 @@ import numpy as np
 import pytensor.tensor as pt
 
 from bayescale.law import Input, Law, Output, Param
+from bayescale.models.chinchilla import law as CHINCHILLA
 from bayescale.priors import Prior
 
 N_REF = 1e9
@@ -57,27 +58,11 @@ law = Law(
     },
     output=Output("loss", "L", "nats/token", kind="positive"),
     params={
-        "E": Param(
-            Prior("LogNormal", mu=np.log(1.8), sigma=0.5),
-            "irreducible loss of web text is 1.7-1.9 nats (Hoffmann 1.69, Epoch 1.82); x/1.65 either way covers "
-            "other corpora",
-        ),
-        "A": Param(
-            Prior("LogNormal", mu=np.log(0.3), sigma=1.0),
-            "loss from finite size at 1B parameters is tenths of a nat (Epoch 0.35, Hoffmann 0.36)",
-        ),
-        "alpha": Param(
-            Prior("LogNormal", mu=np.log(0.3), sigma=0.6),
-            "published size exponents span 0.07-0.5 (Kaplan 0.076, Hoffmann 0.34, Epoch 0.35)",
-        ),
-        "B": Param(
-            Prior("LogNormal", mu=np.log(0.3), sigma=1.0),
-            "loss from finite data at 100B tokens is tenths of a nat (Epoch 0.20, Hoffmann 0.30)",
-        ),
-        "beta": Param(
-            Prior("LogNormal", mu=np.log(0.3), sigma=0.6),
-            "published data exponents span 0.1-0.5 (Kaplan 0.095, Hoffmann 0.28, Epoch 0.37)",
-        ),
+        "E": CHINCHILLA.params["E"],
+        "A": CHINCHILLA.params["A"],
+        "alpha": CHINCHILLA.params["alpha"],
+        "B": CHINCHILLA.params["B"],
+        "beta": CHINCHILLA.params["beta"],
         "k": Param(
             Prior("LogNormal", mu=np.log(0.01), sigma=1.0),
             "W4A4 error of a 1B model on 100B tokens at G = 2: W4A4 costs hundredths of a nat at group sizes "
