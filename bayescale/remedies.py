@@ -46,6 +46,9 @@ class Outcome:
     modes: tuple[str, str] = ("", "")  # the parameter whose chains sit in separate modes, and where
 
 
+MIXING_FRACTION = 0.1  # effective draws below a tenth of the draws: the chains mix poorly
+
+
 def checked_names(spec: ModelSpec, posterior: xr.DataTree) -> list[str]:
     """Sampled parameters and the law's derived quantities (the paper's parameters where a law
     samples better-conditioned ones); quantities that do not vary are left out."""
@@ -63,6 +66,16 @@ def severity(d: Diagnostics) -> tuple[float, float, int]:
     worst_rhat = max((v if np.isfinite(v) else np.inf for v in d.rhat.values()), default=1.0)
     fewest = min((d.min_ess(n) for n in d.rhat), default=np.inf)
     return (round(worst_rhat, 3), -fewest, d.divergences)
+
+
+def needs_rerun(d: Diagnostics, settings: SamplerSettings) -> bool:
+    """Whether a run is worth repeating: divergences, chains that disagree, or far fewer effective
+    draws than draws (poor mixing). Few effective draws because few draws were asked for is not
+    the sampler's fault; it is reported, not rerun."""
+    if d.divergences or d.unsettled:
+        return True
+    draws = settings.draws * settings.chains
+    return any(d.min_ess(n) < MIXING_FRACTION * draws for n in d.short)
 
 
 def rerun_settings(first: SamplerSettings, last: SamplerSettings, d: Diagnostics, rerun: int) -> SamplerSettings:
@@ -107,7 +120,7 @@ def separated_modes(posterior: xr.DataTree, names: list[str]) -> tuple[str, str]
     each group sits; empty strings when every parameter's chains overlap."""
     post = posterior["posterior"]
     for name in names:
-        values = post[name].values.reshape(post.sizes["chain"], -1)
+        values = _element(post, name).reshape(post.sizes["chain"], -1)
         groups = chain_groups(values)
         if len(groups) > 1:
             where = "; ".join(f"{_chains(group)} near {np.median(values[group]):.3g}" for group in groups)
@@ -116,6 +129,17 @@ def separated_modes(posterior: xr.DataTree, names: list[str]) -> tuple[str, str]
                 "values, and the sampler cannot move between them."
             )
     return "", ""
+
+
+def _element(post, name: str) -> np.ndarray:
+    """Draws of a parameter, or of one element of it named as diagnostics name it (``E[c4]``)."""
+    if name in post.data_vars or "[" not in name:
+        return post[name].values
+    base, label = name[:-1].split("[", 1)
+    values = post[base]
+    dim = next(d for d in values.dims if d not in ("chain", "draw"))
+    labels = [str(v) for v in values[dim].values]
+    return values.isel({dim: labels.index(label)}).values
 
 
 def _chains(group: list[int]) -> str:
@@ -143,7 +167,7 @@ def sample_with_remedies(
     done: list[str] = []
     last, modes = settings, ""
     for rerun in range(1, max_runs):
-        if d.ok:
+        if not needs_rerun(d, last):
             break
         previous_modes, modes = modes, separated_modes(posterior, d.unsettled)[0]
         if modes and previous_modes:

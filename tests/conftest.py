@@ -38,7 +38,7 @@ def quick_fit(simulated_runs):
     """One short fit reused by tests that only need a Fit object."""
     import bayescale as bs
 
-    return bs.fit("chinchilla", simulated_runs, draws=300, tune=300, chains=2, seed=11, warn=False)
+    return bs.fit("chinchilla", simulated_runs, draws=300, tune=300, chains=2, seed=11, warn=False, remedies=False)
 
 
 @pytest.fixture(scope="session")

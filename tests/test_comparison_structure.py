@@ -20,7 +20,7 @@ from bayescale.comparison.units import Units, choose_units
 from bayescale.structure import scale_coordinate
 from tests.conftest import CHINCHILLA_TRUTH
 
-TINY = {"draws": 200, "tune": 300, "chains": 2}
+TINY = {"draws": 200, "tune": 300, "chains": 2, "remedies": False, "allow_unconverged": True}  # short chains on purpose
 GROUP_E = {"a": 1.7, "b": 1.85, "c": 2.0}
 
 
