@@ -567,6 +567,7 @@ def fit_spec(
         record["discrepancy_refits"] = _add_growth(tree, spec, runs, scales, settings)
         record["discrepancy_prior_scale"] = GROWTH_PRIOR_SCALE
     tree.attrs[META] = _metadata(spec, runs, scales, record)
+    diagnostics = check(tree, checked_names(spec, tree), warn=False)  # as a loaded fit checks it
     result = Fit(tree, spec, dict(runs.columns), scales, record, diagnostics)
     settle(outcome, allow_unconverged, warn, result)
     return result

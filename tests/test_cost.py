@@ -198,8 +198,13 @@ def test_a_declared_optimum_minimizes_the_law_at_fixed_product(name):
 
     law = bs.get_law(name)
     # Five draws from the law's priors: the closed form must hold wherever the priors reach.
-    params = {p: law.params[p].prior.sample_prior(draws=5, random_seed=k)["variable"].values.ravel()
-              for k, p in enumerate(law.param_names)}  # fmt: skip
+    import pymc as pm
+
+    params = {}
+    for k, p in enumerate(law.param_names):
+        with pm.Model():
+            variable = law.params[p].prior.create_variable(p)
+            params[p] = np.ravel(pm.draw(variable, draws=5, random_seed=k))
     first, second = law.input_names
     for product in (1e-2, 1.0, 1e4):  # N D in the law's scaled units
         best = np.asarray(law.optimum(product, *(params[p] for p in law.param_names)))

@@ -17,7 +17,7 @@ from bayescale.decisions.surface import LossSurface
 from bayescale.search import crossing, grid_minimum
 from tests.conftest import CHINCHILLA_TRUTH, SHARED_DATA, needs_shared_data, simulate_chinchilla
 
-SHORT = {"draws": 300, "tune": 300, "chains": 2}
+SHORT = {"draws": 300, "tune": 300, "chains": 2, "remedies": False, "allow_unconverged": True}  # short chains on purpose
 
 
 def test_vectorized_searches():
@@ -172,7 +172,9 @@ def test_identical_recipes_are_a_coin_flip(recipe_fits):
 
 def test_recipes_pair_thinned_draws(recipe_fits):
     fit_a, fit_b, _ = recipe_fits
-    longer = bs.fit("chinchilla", simulate_chinchilla(seed=2), seed=4, warn=False, draws=600, tune=300, chains=2)
+    longer = bs.fit(
+        "chinchilla", simulate_chinchilla(seed=2), seed=4, warn=False, draws=600, tune=300, chains=2, remedies=False
+    )
     result = compare_recipes(longer, fit_b, [1e20, 1e22, 1e24], ratio=20)
     # 2 chains of 600 draws thinned to the other fit's 2 chains of 300
     assert result.loss_a.shape == result.loss_b.shape == (2, 300, 3)

@@ -95,6 +95,10 @@ def test_predict_is_vectorized_over_thousands_of_points(quick_fit):
         "upper",
         "predictive_lower",
         "predictive_upper",
+        "sd_params",
+        "sd_discrepancy",
+        "sd_noise",
+        "distance",
     ]
     assert (np.diff(frame["median"]) < 0).all()  # more compute at 20 tokens/param, lower loss
 
@@ -177,13 +181,15 @@ def test_sampler_trouble_is_reported_in_plain_words(simulated_runs):
     assert not result.diagnostics.ok
     assert len(messages) == 1, "one summary per fit"
     assert messages[0].startswith(f"Worst parameter: {result.diagnostics.worst} ")
-    assert "effective draws" in messages[0] and "Done: reran with" in messages[0]
+    assert "effective draws" in messages[0].lower() and "Done: reran with" in messages[0]
     assert "Try: longer chains: 60 draws in all" in messages[0]
     assert result.diagnostics.report() == "\n".join(result.diagnostics.problems)
 
 
 def test_pymc_sampler_fallback_gives_the_same_posterior_shape(simulated_runs):
-    result = bs.fit("chinchilla", simulated_runs, sampler="pymc", draws=200, tune=300, chains=2, seed=5, warn=False)
+    result = bs.fit(
+        "chinchilla", simulated_runs, sampler="pymc", draws=200, tune=300, chains=2, seed=5, warn=False, remedies=False
+    )
     assert result.posterior["alpha"].shape == (2, 200)
     assert result.summary().loc["alpha", "lower"] < CHINCHILLA_TRUTH["alpha"] < result.summary().loc["alpha", "upper"]
 
@@ -206,7 +212,8 @@ def test_fit_and_spec_pickle_for_worker_processes(quick_fit):
 
 def test_callback_backend_gives_the_same_draws_as_numba(simulated_runs):
     # Both backends evaluate the same PyTensor function; only the way nutpie calls it differs.
-    settings = dict(draws=100, tune=100, chains=2, seed=3, warn=False)
+    settings = dict(draws=100, tune=100, chains=2, seed=3, warn=False, init="jitter", remedies=False,
+                    allow_unconverged=True)  # fmt: skip
     numba = bs.fit("chinchilla", simulated_runs, backend="numba", **settings)
     callback = bs.fit("chinchilla", simulated_runs, backend="callback", **settings)
     for name in ("E", "alpha", "A_raw", "sigma"):

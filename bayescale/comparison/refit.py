@@ -43,7 +43,10 @@ class RefitTask:
     discrepancy: bool = False
 
     def run(self) -> Fit:
-        return fit_spec(self.spec, self.runs, self.scales, self.settings, warn=False, discrepancy=self.discrepancy)
+        return fit_spec(
+            self.spec, self.runs, self.scales, self.settings, warn=False, discrepancy=self.discrepancy,
+            allow_unconverged=True,  # a refit's health is reported with the comparison, not raised
+        )  # fmt: skip
 
 
 def settings_of(fit: Fit, seed: int | None = None) -> SamplerSettings:
