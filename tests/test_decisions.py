@@ -17,7 +17,7 @@ from bayescale.decisions.surface import LossSurface
 from bayescale.search import crossing, grid_minimum
 from tests.conftest import CHINCHILLA_TRUTH, SHARED_DATA, needs_shared_data, simulate_chinchilla
 
-SHORT = {"draws": 300, "tune": 300, "chains": 2, "remedies": False, "allow_unconverged": True}  # short chains on purpose
+SHORT = {"draws": 300, "tune": 300, "chains": 2, "remedies": False, "allow_unconverged": True}  # short on purpose
 
 
 def test_vectorized_searches():
