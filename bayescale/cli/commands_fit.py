@@ -129,7 +129,6 @@ def fit_command(
         seed=seed,
         progress=True,
         warn=False,
-        backend="callback",  # one fit per process: the quicker compile wins
         allow_unconverged=allow_unconverged,
     )
     result.save(output)
