@@ -201,7 +201,9 @@ def test_series_fit_learns_correlation_and_widens_the_law():
     assert np.quantile(length, 0.03) < 0.05 < np.quantile(length, 0.97)  # the simulated correlation length
     width = {name: float(np.diff(f.predict(x=1e9).loc[0, ["lower", "upper"]])[0])
              for name, f in (("series", with_series), ("iid", iid))}  # fmt: skip
-    assert width["series"] > 1.5 * width["iid"]  # 120 correlated rows are not 120 runs
+    # neighbours correlate by exp(-0.067 / 0.05) = 0.26: (1 - 0.26) / (1 + 0.26) of the rows count, and
+    # the 4 offsets add their own spread, so the law interval should widen by about 1.3x or more
+    assert width["series"] > 1.2 * width["iid"]  # 120 correlated rows are not 120 runs
 
 
 def test_calibrated_fit_reports_the_parts_of_its_interval(simulated_runs):
