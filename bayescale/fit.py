@@ -371,15 +371,20 @@ def _metadata(spec: ModelSpec, runs: Runs, scales, settings) -> str:
 
 
 def derived_quantities(law: Law, posterior: xr.Dataset) -> dict[str, xr.DataArray]:
-    """The law's derived quantities (e.g. raw-scale coefficients), computed from the draws."""
+    """The law's derived quantities (e.g. raw-scale coefficients), computed from the draws.
+
+    The law's function receives NumPy arrays broadcast to common dimensions (it may use
+    ``pytensor.tensor`` functions, like the mean), and its results get those dimensions back.
+    """
     if law.derived is None:
         return {}
-    values = law.derived(**{n: posterior[n] for n in law.param_names})
+    params = xr.broadcast(*(posterior[n] for n in law.param_names))
+    dims, coords = params[0].dims, params[0].coords
+    values = law.derived(**{n: p.values for n, p in zip(law.param_names, params, strict=True)})
     out = {}
     for name, value in values.items():
-        if hasattr(value, "eval") and not isinstance(value, xr.DataArray):
-            value = value.eval()
-        out[name] = value if isinstance(value, xr.DataArray) else xr.DataArray(value)
+        value = np.asarray(value.eval() if hasattr(value, "eval") else value, dtype=float)
+        out[name] = xr.DataArray(np.broadcast_to(value, params[0].shape), dims=dims, coords=coords)
     return out
 
 

@@ -154,3 +154,22 @@ def test_bad_prior_exits_2(tmp_path, simulated_runs):
         "fit", str(csv), "--law", "chinchilla", "--prior", "alpha=Lognormal(mu=x)", "-o", str(tmp_path / "f.nc")
     )
     assert result.exit_code == 2 and "--prior 'alpha=Lognormal(mu=x)'" in result.stderr
+
+
+def test_version_prints_the_package_version():
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0
+    assert result.stdout.strip() == f"bayescale {bs.__version__}"
+
+
+def test_every_option_and_argument_has_help_text():
+    import typer.main
+
+    def undocumented(command, path):
+        for param in command.params:
+            if not getattr(param, "help", None):
+                yield f"{path} {param.name}"
+        for name, sub in getattr(command, "commands", {}).items():
+            yield from undocumented(sub, f"{path} {name}")
+
+    assert list(undocumented(typer.main.get_command(app), "bayescale")) == []

@@ -7,7 +7,19 @@ from typing import Annotated
 
 import typer
 
-from bayescale.cli.common import app, err, frame_table, out, parse_pairs, print_json, user_errors
+from bayescale.cli.common import (
+    Chains,
+    Draws,
+    Seed,
+    Tune,
+    app,
+    err,
+    frame_table,
+    out,
+    parse_pairs,
+    print_json,
+    user_errors,
+)
 from bayescale.errors import BayescaleInputError, check_seed, check_whole
 
 
@@ -39,10 +51,10 @@ def compare(
     ] = False,
     uncertainty: Annotated[str, typer.Option(help="With a CSV: calibrated (default) or iid.")] = "calibrated",
     column: Annotated[list[str], typer.Option(help="Map law variables to columns: params=n_params.")] = [],  # noqa: B006
-    draws: int = 1000,
-    tune: int = 1000,
-    chains: int = 4,
-    seed: int = 0,
+    draws: Draws = 1000,
+    tune: Tune = 1000,
+    chains: Chains = 4,
+    seed: Seed = 0,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON only.")] = False,
 ) -> None:
     """Compare laws by leave-one-out (by run, series or group) and, with --holdout, by how well

@@ -10,6 +10,10 @@ import pandas as pd
 import typer
 
 from bayescale.cli.common import (
+    Chains,
+    Draws,
+    Seed,
+    Tune,
     app,
     check_names,
     err,
@@ -121,10 +125,10 @@ def isoflop_command(
     loss_column: Annotated[str, typer.Option(help="Column of losses.")] = "loss",
     cost_factor: Annotated[float | None, COST_OPTION] = None,
     interval: Annotated[float, typer.Option(help="Width of the intervals.")] = 0.9,
-    draws: int = 1000,
-    tune: int = 1000,
-    chains: int = 4,
-    seed: int = 0,
+    draws: Draws = 1000,
+    tune: Tune = 1000,
+    chains: Chains = 4,
+    seed: Seed = 0,
     as_json: Annotated[bool, JSON_OPTION] = False,
 ) -> None:
     """Iso-FLOP analysis: each budget's optimal N and D, and the power laws N* ∝ C^a, D* ∝ C^b."""
@@ -195,7 +199,7 @@ def next_run_command(
     predictive: Annotated[bool, typer.Option(help="Rank by the new-run interval, not the law's.")] = False,
     n_sim: Annotated[int, typer.Option(help="Simulated outcomes per candidate.")] = 200,
     top: Annotated[int, typer.Option(help="How many candidates to show.")] = 10,
-    seed: int = 0,
+    seed: Seed = 0,
     as_json: Annotated[bool, JSON_OPTION] = False,
 ) -> None:
     """Rank candidate runs by how much each is expected to shrink the target's interval."""

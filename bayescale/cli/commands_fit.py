@@ -10,6 +10,11 @@ from rich.table import Table
 
 from bayescale.catalog import available_laws, get_law
 from bayescale.cli.common import (
+    Chains,
+    Draws,
+    Interval,
+    OptionalSeed,
+    Tune,
     app,
     check_names,
     err,
@@ -99,10 +104,10 @@ def fit_command(
     vary: Annotated[str | None, typer.Option(help="Parameters that vary by group, partially pooled: E,B.")] = None,
     series: Annotated[str | None, typer.Option(help="Column naming each row's series (checkpoints of a run).")] = None,
     uncertainty: Annotated[str, typer.Option(help="calibrated (default) or iid.")] = "calibrated",
-    draws: int = 1000,
-    tune: int = 1000,
-    chains: int = 4,
-    seed: int | None = None,
+    draws: Draws = 1000,
+    tune: Tune = 1000,
+    chains: Chains = 4,
+    seed: OptionalSeed = None,
     allow_unconverged: Annotated[bool, typer.Option(help="Save the fit even if its chains did not settle.")] = False,
 ) -> None:
     """Fit a law to runs and save the fit."""
@@ -142,7 +147,7 @@ def fit_command(
 def predict(
     fit_file: Annotated[Path, typer.Argument(help="A saved fit (.nc).")],
     at: Annotated[list[str], typer.Option(help="A point: params=7e10,tokens=1.4e12 (repeatable).")],
-    interval: float = 0.9,
+    interval: Interval = 0.9,
     group: Annotated[str | None, typer.Option(help="A group of the fit; unknown or absent: a new group.")] = None,
     series: Annotated[str | None, typer.Option(help="A series of the fit; absent: a new series.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON only.")] = False,
@@ -168,7 +173,7 @@ def predict(
 @user_errors
 def summary(
     fit_file: Annotated[Path, typer.Argument(help="A saved fit (.nc).")],
-    interval: float = 0.94,
+    interval: Interval = 0.94,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON only.")] = False,
 ) -> None:
     """Parameter table of a saved fit, with sampler diagnostics."""

@@ -10,7 +10,7 @@ import math
 import sys
 import warnings
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -60,6 +60,33 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from bayescale import __version__
+
+        print(f"bayescale {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: bool = typer.Option(
+        False, "--version", callback=_print_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    """Bayesian inference of neural scaling laws: fit, extrapolate with credible intervals."""
+
+
+# Options shared by several commands, with their help text written once.
+Draws = Annotated[int, typer.Option(help="Posterior draws per chain, after tuning.")]
+Tune = Annotated[int, typer.Option(help="Tuning (warm-up) steps per chain, discarded.")]
+Chains = Annotated[int, typer.Option(help="Independent chains; more chains make R-hat a sharper check.")]
+Seed = Annotated[int, typer.Option(help="Random seed: the same seed and inputs give the same draws.")]
+OptionalSeed = Annotated[int | None, typer.Option(help="Random seed: the same seed and inputs give the same draws.")]
+Interval = Annotated[float, typer.Option(help="Probability mass of the central intervals, in (0, 1).")]
+
 out = Console(width=None if sys.stdout.isatty() else 140)
 err = Console(stderr=True, width=None if sys.stderr.isatty() else 140)
 
