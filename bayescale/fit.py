@@ -36,6 +36,7 @@ from bayescale.likelihood import OUTPUT_SCALES, Noise
 from bayescale.model import GROUP_DIM, RUN_DIM, SERIES_DIM, ModelSpec, build_model, model_data, resolve_scales
 from bayescale.observation import observation_groups
 from bayescale.points import prediction_points
+from bayescale.population import pop_name, spread_name
 from bayescale.predictive import GROWTH, Posterior, predictive_dataset, uncertainty_parts
 from bayescale.preflight import check_before_sampling
 from bayescale.priors import Prior
@@ -281,6 +282,10 @@ class Fit:
             return f"= {self.spec.tied[name]}"
         if name in self.spec.varying:
             return "by group"
+        if any(name == pop_name(v) for v in self.spec.varying):
+            return "population location"
+        if any(name == spread_name(v) for v in self.spec.varying):
+            return "population spread"
         if name == GROWTH:
             return "leave-future-out"
         return "sampled" if name in self.spec.priors else "derived"
@@ -565,7 +570,7 @@ def fit_spec(
     if settings != requested:
         record["requested"] = {"draws": requested.draws, "tune": requested.tune, "seed": requested.seed}
     diagnostics = outcome.diagnostics
-    if diagnostics.failed:
+    if diagnostics.failed and not outcome.modes[0]:  # separate modes are named (and refused) by settle
         others = f" ({len(diagnostics.failures) - 1} more such problems)" if len(diagnostics.failures) > 1 else ""
         raise SamplingFailedError(f"{diagnostics.failures[0]}{others}")
     if discrepancy:

@@ -64,17 +64,20 @@ def test_unsettled_fit_is_returned_on_request_with_one_warning(mirrored_runs):
     assert (s > 0.7).any() and (s < -0.7).any()
 
 
-def test_short_run_is_rerun_until_healthy_and_says_nothing():
+def test_few_draws_asked_for_are_reported_once_not_rerun():
+    # 2 x 250 draws of a well-mixing posterior give fewer than 400 effective draws: the request's
+    # doing, not the sampler's, so the run is kept as asked and the shortfall said once.
     x = np.geomspace(1e6, 1e10, 25)
     y = (1.6 + 0.5 * (x / 1e8) ** -0.3) * np.exp(0.02 * np.random.default_rng(1).standard_normal(25))
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         result = bs.fit("power_law", pd.DataFrame({"x": x, "y": y}), draws=250, tune=100, chains=2, seed=2)
-    assert result.diagnostics.ok, result.diagnostics.report()
-    assert not sampling_warnings(caught)
-    assert result.settings["reruns"], "2 x 250 draws after 100 tuning steps fall short of 400 effective draws"
-    assert result.settings["requested"]["draws"] == 250
-    assert result.posterior.sizes["draw"] == result.settings["draws"] > 250
+    d = result.diagnostics
+    assert d.divergences == 0 and not d.unsettled and d.short
+    assert result.settings["reruns"] == []
+    assert result.posterior.sizes["draw"] == 250
+    messages = sampling_warnings(caught)
+    assert len(messages) == 1 and "Effective draws" in messages[0] and "draws=1000" in messages[0]
 
 
 def test_without_remedies_the_first_run_is_reported_once(mirrored_runs):
