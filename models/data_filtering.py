@@ -27,7 +27,6 @@ sharing a and d. The paper also predicts mixtures of pools from the per-pool par
 """
 
 import numpy as np
-import pytensor.tensor as pt
 
 from bayescale.law import Input, Law, Output, Param
 from bayescale.priors import Prior
@@ -37,6 +36,8 @@ REPETITIONS = np.arange(1, MAX_EPOCHS + 1, dtype=float)
 
 
 def mean(samples, pool_size, a, b, tau, d):
+    import pytensor.tensor as pt  # here, not at the top: listing the catalog stays fast
+
     first_epoch = (a * pt.minimum(samples, pool_size)) ** -b + d
     n = pt.shape_padright(samples)
     pool = pt.shape_padright(pool_size)

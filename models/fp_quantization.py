@@ -24,7 +24,6 @@ B are raw counts; B = 1 (a scale per element) gives no penalty.
 """
 
 import numpy as np
-import pytensor.tensor as pt
 
 from bayescale.law import Input, Law, Output, Param
 from bayescale.priors import Prior
@@ -34,6 +33,8 @@ D_REF = 1e11
 
 
 def mean(params, tokens, exponent_bits, mantissa_bits, block_size, n, alpha, d, beta, epsilon, gamma, delta, nu):
+    import pytensor.tensor as pt  # here, not at the top: listing the catalog stays fast
+
     chinchilla = n / params**alpha + d / tokens**beta + epsilon
     formats = gamma * (exponent_bits + 0.5) ** delta * (mantissa_bits + 0.5) ** nu
     return chinchilla + tokens**beta / params**alpha * pt.log2(block_size) / formats

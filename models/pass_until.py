@@ -16,13 +16,14 @@ pass rates of 1e-5 and less, common for small models, are fitted as easily as la
 """
 
 import numpy as np
-import pytensor.tensor as pt
 
 from bayescale.law import Input, Law, Output, Param
 from bayescale.priors import Prior
 
 
 def mean(params, c, alpha):
+    import pytensor.tensor as pt  # here, not at the top: listing the catalog stays fast
+
     return pt.exp(-c * params**-alpha)
 
 

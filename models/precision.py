@@ -24,7 +24,6 @@ is the loss added by finite size at 1B effective parameters and B the loss added
 """
 
 import numpy as np
-import pytensor.tensor as pt
 
 from bayescale.law import Input, Law, Output, Param
 from bayescale.models.chinchilla import law as CHINCHILLA
@@ -36,6 +35,8 @@ D_REF = 1e11
 
 def precision_factor(bits, gamma):
     """1 - e^(-P / gamma): the fraction of parameters a tensor kept in P bits leaves effective."""
+    import pytensor.tensor as pt  # here, not at the top: listing the catalog stays fast
+
     return -pt.expm1(-bits / gamma)
 
 

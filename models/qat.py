@@ -17,7 +17,6 @@ reported as ``k_raw`` with A_raw and B_raw.
 """
 
 import numpy as np
-import pytensor.tensor as pt
 
 from bayescale.law import Input, Law, Output, Param
 from bayescale.models.chinchilla import law as CHINCHILLA
@@ -29,6 +28,8 @@ D_REF = 1e11
 
 def granularity(group_size, gamma_G):
     """(log2 G)^gamma_G, 0 at G = 1, written so its gradient stays finite there."""
+    import pytensor.tensor as pt  # here, not at the top: listing the catalog stays fast
+
     quantized = pt.gt(group_size, 1)
     return quantized * pt.switch(quantized, pt.log2(group_size), 1.0) ** gamma_G
 

@@ -23,7 +23,6 @@ both are reported as ``d_peak`` with the KL there, ``kl_peak``.
 """
 
 import numpy as np
-import pytensor.tensor as pt
 
 from bayescale.law import Input, Law, Output, Param
 from bayescale.priors import Prior
@@ -32,11 +31,15 @@ CITATION = "Gao, Schulman and Hilton (2023), Scaling Laws for Reward Model Overo
 
 
 def rl_mean(kl, alpha, beta):
+    import pytensor.tensor as pt  # here, not at the top: listing the catalog stays fast
+
     d = pt.sqrt(kl)
     return d * (alpha - beta * pt.log(d))
 
 
 def best_of_n_mean(kl, alpha, beta):
+    import pytensor.tensor as pt  # here, not at the top: listing the catalog stays fast
+
     d = pt.sqrt(kl)
     return d * (alpha - beta * d)
 

@@ -25,7 +25,6 @@ log scale, as the paper fits log L.
 """
 
 import numpy as np
-import pytensor.tensor as pt
 
 from bayescale.law import Input, Law, Output, Param
 from bayescale.priors import Prior
@@ -34,6 +33,8 @@ N_REF = 1e9
 
 
 def mean(params, compute, k_max, N_0, E0_max, N_1):
+    import pytensor.tensor as pt  # here, not at the top: listing the catalog stays fast
+
     k = k_max * params / (params + N_0)
     E0 = E0_max * params / (params + N_1)
     return 10.0 ** (E0 - k * pt.log10(compute))

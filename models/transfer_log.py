@@ -22,7 +22,6 @@ share alpha: ``groups="finetune_size", varying=["c", "beta"]``.
 """
 
 import numpy as np
-import pytensor.tensor as pt
 
 from bayescale.law import Input, Law, Output, Param
 from bayescale.priors import Prior
@@ -31,6 +30,8 @@ D_REF = 1e8
 
 
 def mean(pretrain_tokens, c, alpha, beta):
+    import pytensor.tensor as pt  # here, not at the top: listing the catalog stays fast
+
     return pt.maximum(c + alpha * pt.log(pretrain_tokens), 1e-9) ** beta
 
 

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import numpy as np
-import pandas as pd
 import typer
 
 from bayescale.cli.common import (
@@ -26,6 +25,9 @@ from bayescale.cli.common import (
     user_errors,
 )
 from bayescale.errors import BayescaleInputError, check_interval, check_number, check_seed, check_whole
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 Cost = lazy("bayescale.cost", "Cost")
 compare_recipes = lazy("bayescale.decisions", "compare_recipes")
@@ -84,7 +86,7 @@ def parse_flops(text: str) -> np.ndarray:
 
 
 def _records(frame: pd.DataFrame) -> list[dict]:
-    return [{k: (None if pd.isna(v) else float(v)) for k, v in row.items()} for row in frame.to_dict("records")]
+    return [{k: (float(v) if np.isfinite(v) else None) for k, v in row.items()} for row in frame.to_dict("records")]
 
 
 @app.command("optimal")

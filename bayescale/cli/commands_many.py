@@ -8,7 +8,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
-import pandas as pd
 import typer
 import yaml
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -18,6 +17,8 @@ from bayescale.errors import BayescaleInputError
 from bayescale.priors import Prior
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from bayescale.many import JobOutcome
 
 fit_many = lazy("bayescale.many", "fit_many")
@@ -51,6 +52,8 @@ def _read_entries(path: Path) -> list[Any]:
     if not path.is_file():
         raise BayescaleInputError(f"jobs file not found: {path}")
     if path.suffix.lower() == ".csv":
+        import pandas as pd  # here, not at the top: the command line's help stays fast
+
         try:
             table = pd.read_csv(path, dtype=str, keep_default_na=False)
         except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as problem:
@@ -107,6 +110,8 @@ def read_jobs(path: Path) -> list[dict[str, Any]]:
 
 
 def _outcome_table(outcomes: list[JobOutcome]) -> pd.DataFrame:
+    import pandas as pd
+
     rows = [
         {
             "name": o.name,

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import numpy as np
-import pandas as pd
 import typer
 
 from bayescale.cli.common import app, check_names, err, lazy, parse_pairs, user_errors
 from bayescale.errors import BayescaleInputError
 from bayescale.files import check_output_path, write_atomically
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 optimal = lazy("bayescale.decisions", "optimal")
 load_fit = lazy("bayescale.fit", "load_fit")
@@ -35,6 +37,8 @@ FRONTIER_FLOPS = np.geomspace(1e18, 1e26, 40)
 def _targets(items: list[str], result) -> pd.DataFrame | None:
     points = [check_names(parse_pairs([t], "--target", numeric=True), result.law, result.columns, "--target")
               for t in items]  # fmt: skip
+    import pandas as pd  # here, not at the top: the command line's help stays fast
+
     return pd.DataFrame(points) if points else None
 
 
