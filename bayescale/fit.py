@@ -238,6 +238,8 @@ class Fit:
             new_run = data[f"{output}_new_run"].values.reshape(mean.shape)
             table_ = prediction_table(points, {output: mean}, {output: new_run}, interval)
             parts = uncertainty_parts(data, self.law.outputs, output)
+            if len(self.law.outputs) > 1:
+                table_.insert(len(points), "output", output)
             frames.append(table_.assign(**parts, distance=data["distance"].values))
         return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
 

@@ -194,7 +194,7 @@ def settle(outcome: Outcome, allow_unconverged: bool, warn: bool, fit=None) -> N
         else default_advice(d)
     )
     message = summary(d, outcome.done, where, advice)
-    worst_rhat = max(d.rhat.values(), default=1.0)
+    worst_rhat = max((v for v in d.rhat.values() if math.isfinite(v)), default=1.0)  # one chain: undefined
     if not worst_rhat <= MAX_RETURNED_RHAT and not allow_unconverged:
         raise SamplingError(
             f"the sampler did not settle (R-hat {worst_rhat:.3f} > {MAX_RETURNED_RHAT}), so no fit is "

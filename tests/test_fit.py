@@ -69,7 +69,9 @@ def test_refit_on_new_data_reuses_the_compiled_model(quick_fit):
     key = sampling.cache_key(quick_fit.spec)
     compiled_before = sampling._compiled[key]
     other = simulate_chinchilla(seed=99).iloc[:40]
-    refit = bs.fit("chinchilla", other, draws=100, tune=100, chains=2, seed=1, warn=False)
+    refit = bs.fit(
+        "chinchilla", other, draws=100, tune=100, chains=2, seed=1, warn=False, remedies=False, allow_unconverged=True
+    )
     assert sampling.cache_key(refit.spec) == key
     assert sampling._compiled[key] is compiled_before
     assert refit.tree["log_likelihood"]["loss"].shape[-1] == 40
