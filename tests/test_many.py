@@ -23,7 +23,9 @@ from bayescale.cluster import home_workers
 from bayescale.errors import BayescaleInputError
 from bayescale.jobs import LawText, prepare_jobs
 
-SETTINGS = {"draws": 100, "tune": 100, "chains": 2}
+# Short chains on purpose: these tests check that a cluster gives the serial results, not convergence
+# (BNSL's break is not identified by runs of a plain power law).
+SETTINGS = {"draws": 100, "tune": 100, "chains": 2, "remedies": False, "allow_unconverged": True}
 LAWS = ("power_law", "bnsl")
 
 
