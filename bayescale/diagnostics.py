@@ -18,6 +18,7 @@ MIN_ESS = 400
 # modes) squared is about 1 + (between-chain variance) / (within-chain variance): at 2 the chains' means
 # lie about 1.7 posterior widths apart, so they sample separate regions and longer runs do not merge them.
 FAILED_RHAT = 2.0
+MIN_BFMI = 0.3  # below it momentum resampling cannot keep up with the energy's spread (Betancourt 2016)
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,8 @@ class Diagnostics:
     ess_tail: dict[str, float]
     problems: list[str] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
+    bfmi: tuple[float, ...] = ()  # E-BFMI of each chain
+    max_depth_draws: int = 0  # draws whose trajectory stopped at the sampler's maximum tree depth
 
     @property
     def ok(self) -> bool:
@@ -112,6 +115,17 @@ def _problems(d: Diagnostics) -> list[str]:
             f"R-hat above {MAX_RHAT}: {_listed(d.unsettled, d.rhat, '.3f')}: the chains disagree, "
             "so the posterior is not yet explored."
         )
+    low = [f"{chain} ({value:.2f})" for chain, value in enumerate(d.bfmi) if value < MIN_BFMI]
+    if low:
+        out.append(
+            f"E-BFMI below {MIN_BFMI} in chain {', '.join(low)}: the sampler moves slowly between energy levels "
+            "(heavy tails or a funnel), which longer chains do not fix."
+        )
+    if d.max_depth_draws:
+        out.append(
+            f"{d.max_depth_draws} of {d.draws} draws stopped at the maximum tree depth: the steps are tiny "
+            "against the posterior's extent, so sampling is slow and may not reach all of it."
+        )
     if d.short:
         ess = {n: d.min_ess(n) for n in d.short}
         out.append(
@@ -144,6 +158,14 @@ def _failures(tree: xr.DataTree, names: Sequence[str]) -> list[str]:
     return out
 
 
+def _bfmi(stats: xr.DataTree) -> tuple[float, ...]:
+    """E-BFMI per chain from the recorded energy (none without it, or with too few draws)."""
+    if "energy" not in stats or stats.sizes.get("draw", 0) < 4:
+        return ()
+    per_chain = arviz_stats.bfmi(stats.to_dataset()[["energy"]], group=None)["energy"]
+    return tuple(float(v) for v in per_chain.values)
+
+
 def check(tree: xr.DataTree, names: Sequence[str], warn: bool = True) -> Diagnostics:
     """Check divergences, R-hat and bulk/tail ESS of ``names``; warn once, in plain words."""
     stats = tree["sample_stats"]
@@ -156,6 +178,8 @@ def check(tree: xr.DataTree, names: Sequence[str], warn: bool = True) -> Diagnos
         rhat=_per_param(tree, names, rhat=True),
         ess_bulk=_per_param(tree, names, method="bulk"),
         ess_tail=_per_param(tree, names, method="tail"),
+        bfmi=_bfmi(stats),
+        max_depth_draws=int(stats["maxdepth_reached"].sum()) if "maxdepth_reached" in stats else 0,
     )
     diag.failures.extend(_failures(tree, names))
     diag.problems.extend([*diag.failures, *_problems(diag)])

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 import bayescale as bs
-from bayescale.diagnostics import Diagnostics, summary
+from bayescale.diagnostics import Diagnostics, _problems, summary
 from bayescale.errors import SamplingError
 from bayescale.remedies import chain_groups, rerun_settings
 from bayescale.sampling import SamplerSettings
@@ -115,3 +115,11 @@ def test_chains_are_grouped_where_their_draws_overlap():
     chains = np.vstack([rng.normal(-1, 0.1, 500), rng.normal(1, 0.1, 500), rng.normal(-1, 0.1, 500)])
     assert chain_groups(chains) == [[0, 2], [1]]
     assert len(chain_groups(rng.normal(0, 1, (4, 500)))) == 1
+
+
+def test_low_energy_fraction_and_tree_depth_hits_are_named():
+    checks = Diagnostics(0, 2000, {"a": 1.0}, {"a": 900.0}, {"a": 800.0}, bfmi=(0.9, 0.21), max_depth_draws=12)
+    problems = _problems(checks)
+    assert any("E-BFMI below 0.3 in chain 1 (0.21)" in p for p in problems)
+    assert any("12 of 2000 draws stopped at the maximum tree depth" in p for p in problems)
+    assert not _problems(Diagnostics(0, 2000, {"a": 1.0}, {"a": 900.0}, {"a": 800.0}, bfmi=(0.9, 0.8)))
