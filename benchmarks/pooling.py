@@ -42,7 +42,7 @@ from bayescale.sampling import SamplerSettings
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 FULL = {"draws": 1000, "tune": 1000, "chains": 4}
 QUICK = {"draws": 400, "tune": 500, "chains": 2}
-KEEP_UNSETTLED = {"allow_unconverged": True}  # every fit is scored; its health is in the table
+KEEP_UNSETTLED = {"allow_unconverged": True}  # every fit is scored; its health is in the table, so none is refused
 LEVEL = 0.9
 
 
@@ -155,7 +155,7 @@ def overtraining_fits(fitted: pd.DataFrame, settings: dict, seed: int = 1) -> di
         with timer:
             if varying is None:
                 fits = {
-                    d: bs.fit("overtraining", rows, seed=seed, warn=False, **KEEP_UNSETTLED, **settings)
+                    d: bs.fit("overtraining", rows, seed=seed, warn=False, **settings)
                     for d, rows in fitted.groupby("train_dataset")
                 }
             else:
@@ -166,7 +166,6 @@ def overtraining_fits(fitted: pd.DataFrame, settings: dict, seed: int = 1) -> di
                     varying=varying,
                     seed=seed,
                     warn=False,
-                    **KEEP_UNSETTLED,
                     **settings,
                 )
                 fits = {d: joint for d in joint.groups}
@@ -267,7 +266,7 @@ def family_separate(train: pd.DataFrame, targets: pd.DataFrame, settings: dict, 
     frames, healths, timer = [], [], Timer()
     for name, rows in train.groupby("scaled_set"):
         with timer:
-            fit = bs.fit("chinchilla", rows, series="model", seed=seed, warn=False, **KEEP_UNSETTLED, **settings)
+            fit = bs.fit("chinchilla", rows, series="model", seed=seed, warn=False, **settings)
         frames.append(score(fit, targets.loc[[name]]).assign(scaled_set=name))
         healths.append(health(fit))
     return pd.concat(frames), pd.DataFrame(healths), timer.seconds
@@ -396,7 +395,7 @@ def curve_study(
         separate, healths, timer = [], [], Timer()
         for curve_id, train in fit_rows.groupby("curve_id"):
             with timer:
-                fit = bs.fit("power_law", train, series="curve_id", seed=seed, warn=False, **KEEP_UNSETTLED, **settings)
+                fit = bs.fit("power_law", train, series="curve_id", seed=seed, warn=False, **settings)
             targets = target_rows[target_rows["curve_id"] == curve_id]
             separate.append(score(fit, targets, series=curve_id).assign(curve_id=curve_id))
             healths.append(health(fit))
@@ -457,7 +456,7 @@ def main() -> None:
     warnings.simplefilter("ignore")
     pd.set_option("display.width", 250)
     pd.set_option("display.max_columns", 30)
-    settings = QUICK if args.quick else FULL
+    settings = {**(QUICK if args.quick else FULL), **KEEP_UNSETTLED}
     for name, study in STUDIES.items():
         if args.only and args.only not in name:
             continue

@@ -83,8 +83,9 @@ def _options(
 Draws = Annotated[int, typer.Option(help="Posterior draws per chain, after tuning.")]
 Tune = Annotated[int, typer.Option(help="Tuning (warm-up) steps per chain, discarded.")]
 Chains = Annotated[int, typer.Option(help="Independent chains; more chains make R-hat a sharper check.")]
-Seed = Annotated[int, typer.Option(help="Random seed: the same seed and inputs give the same draws.")]
-OptionalSeed = Annotated[int | None, typer.Option(help="Random seed: the same seed and inputs give the same draws.")]
+SEED_HELP = "Random seed: the same seed and inputs give the same draws."
+Seed = Annotated[int, typer.Option(help=SEED_HELP)]
+OptionalSeed = Annotated[int | None, typer.Option(help=SEED_HELP)]
 Interval = Annotated[float, typer.Option(help="Probability mass of the central intervals, in (0, 1).")]
 
 out = Console(width=None if sys.stdout.isatty() else 140)
