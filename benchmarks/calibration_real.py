@@ -1,7 +1,8 @@
 """Do the intervals hold on real extrapolation? Coverage on real held-out splits.
 
 For each split (public data in ../shared/data) the law is fitted on the smaller runs and
-asked for the larger ones, three ways, in one process:
+asked for the larger ones, three ways (the fits run as one ``bs.fit_many`` sweep on this
+machine's cores; scoring runs in this process):
 
 - ``calibrated``: bayescale's default (series where the data has them, the law's
   discrepancy learned by leave-future-out);
@@ -37,6 +38,7 @@ from bayescale.discrepancy import HeldOut, growth_draws
 from bayescale.extrapolation import leave_future_out
 from bayescale.fit import EVIDENCE
 from bayescale.likelihood import OUTPUT_SCALES
+from bayescale.many import FailedFit, JobOutcome
 from bayescale.model import ModelSpec, resolve_scales
 from bayescale.predictive import GROWTH
 from bayescale.runs import load_runs
@@ -227,24 +229,30 @@ def with_growth(fit: bs.Fit, per_cut: bool, floor: float, seed: int) -> bs.Fit:
 SENSITIVITY = [(False, 0.0), (False, 0.01), (False, 0.03), (True, 0.0)]
 
 
-def run_task(task: Task, seed: int, sensitivity: bool = False) -> tuple[pd.DataFrame, dict]:
-    rows, times = [], {}
-    # unsettled fits are kept (and scored as they predict): a benchmark measures every split
-    common = dict(columns=task.columns, seed=seed, warn=False, allow_unconverged=True, **FIT_SETTINGS)
-    for method in ("calibrated", "iid"):
-        start = time.perf_counter()
-        series = {"series": task.series} if task.series else {}
-        fit = bs.fit(task.law, task.train, uncertainty=method, **series, **common)
+def fit_jobs(task: Task, seed: int) -> list[dict]:
+    """The task's two fits as ``fit_many`` jobs: the default (calibrated) and ``uncertainty="iid"``.
+    Unsettled fits are kept (and scored as they predict): a benchmark measures every split."""
+    series = {"series": task.series} if task.series else {}
+    common = dict(law=task.law, runs=task.train, columns=task.columns, seed=seed, warn=False, allow_unconverged=True)
+    return [
+        {"name": f"{task.split}|{task.unit}|{method}", "uncertainty": method, **series, **common, **FIT_SETTINGS}
+        for method in ("calibrated", "iid")
+    ]
+
+
+def score_task(task: Task, fits: dict[str, bs.Fit], seconds: dict[str, float], seed: int, sensitivity: bool):
+    """Rows of every method for one task, from its two fits; the conformal baseline's time adds
+    its leave-future-out point fits to the iid fit's."""
+    rows, times = [], dict(seconds)
+    for method, fit in fits.items():
         rows.append(_bayes_rows(fit, task, method))
-        times[method] = time.perf_counter() - start
         if method == "calibrated" and sensitivity:
             for per_cut, floor in SENSITIVITY:
                 name = f"cal {'per-cut' if per_cut else 'n_eff'} floor {floor:g}"
                 rows.append(_bayes_rows(with_growth(fit, per_cut, floor, seed), task, name))
-        if method == "iid":
-            start = time.perf_counter()
-            rows.append(_conformal_rows(fit, task, seed))
-            times["conformal"] = time.perf_counter() - start + times["iid"]
+    start = time.perf_counter()
+    rows.append(_conformal_rows(fits["iid"], task, seed))
+    times["conformal"] = time.perf_counter() - start + seconds["iid"]
     return pd.concat(rows, ignore_index=True), times
 
 
@@ -275,16 +283,34 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--only", default=None, help="run only splits whose name contains this text")
     parser.add_argument("--out", default=None, help="write per-target rows to this CSV")
+    parser.add_argument("--workers", type=int, default=None, help="fit_many's worker processes (cores // chains)")
     parser.add_argument("--sensitivity", action="store_true", help="also redraw the growth with other evidence weights")
     args = parser.parse_args()
     if not DATA.is_dir():
         raise SystemExit(f"no data at {DATA}: this benchmark needs ../shared/data beside the checkout")
     warnings.simplefilter("ignore")
+    selected = [t for t in tasks(args.quick) if not args.only or args.only in t.split]
+    jobs = [job for task in selected for job in fit_jobs(task, args.seed)]
+    seconds: dict[int, float] = {}
+
+    def arrived(outcome: JobOutcome) -> None:
+        seconds[outcome.position] = outcome.seconds or float("nan")
+        print(
+            f"  fitted {outcome.name} ({outcome.status}, {seconds[outcome.position]:.1f} s) {outcome.error}", flush=True
+        )
+
+    start = time.perf_counter()
+    results = bs.fit_many(jobs, workers=args.workers, on_outcome=arrived)
+    print(f"{len(jobs)} fits on fit_many in {time.perf_counter() - start:.0f} s wall", flush=True)
     all_rows, all_times = [], []
-    for task in tasks(args.quick):
-        if args.only and args.only not in task.split:
+    for i, task in enumerate(selected):
+        pair = {jobs[j]["uncertainty"]: (results[j], seconds[j]) for j in (2 * i, 2 * i + 1)}
+        failed = [f"{m}: {r.error}" for m, (r, _) in pair.items() if isinstance(r, FailedFit)]
+        if failed:
+            print(f"{task.split:>18} {task.unit[:36]:<36} not scored: {'; '.join(failed)}", flush=True)
             continue
-        rows, times = run_task(task, args.seed, args.sensitivity)
+        fits = {m: r for m, (r, _) in pair.items()}
+        rows, times = score_task(task, fits, {m: t for m, (_, t) in pair.items()}, args.seed, args.sensitivity)
         all_rows.append(rows)
         all_times += [{"split": task.split, "method": m, "seconds": s} for m, s in times.items()]
         brief = rows.groupby("method").agg(cov90=("covered_90", "mean"), width=("rel_width_90", "median"))

@@ -4,7 +4,8 @@ Datasets: the fit half of each of the 51 learning curves of ``../shared/data/lea
 (fitted with ``power_law`` and ``bnsl``) and 20 synthetic Chinchilla datasets (the design of
 ``tests/test_calibration_study.py``: runs below 1e21 FLOP, Student-t noise of 2%).
 
-Settings, interleaved dataset by dataset so both see the same machine load:
+Settings, both run in one ``bs.fit_many`` sweep on this machine's cores (a Dask cluster of
+cores // 4 worker processes, so each fit's 4 chains have the cores to themselves):
 - ``baseline``: the law files as they were before reparameterization (read from git at
   ``BASELINE_COMMIT``), chains started at PyMC's jittered default point, no reruns.
 - ``defaults``: the current law files and ``bs.fit``'s defaults (chains started near the
@@ -14,7 +15,8 @@ Every fit uses 4 chains x 1000 draws, 1000 tuning steps and a fixed seed. Per se
 group it prints the share of fits ending with R-hat > 1.01 or bulk ESS < 400 (over the
 sampled parameters and the law's derived ones), fits with divergences that no warning or
 error reported, fits returned as a result with R-hat > 1.05, fits refused, and seconds.
-Each law is compiled by an untimed fit before timing starts.
+Each law is compiled on the workers by an untimed fit before timing starts; seconds are
+measured on the worker, per fit. A refused fit counts as unsettled.
 
     python benchmarks/sampler_health.py [--curves 51] [--chinchilla 20] [--normal 0] [--csv out.csv]
 """
@@ -22,17 +24,18 @@ Each law is compiled by an untimed fit before timing starts.
 from __future__ import annotations
 
 import argparse
+import re
 import subprocess
 import tempfile
 import time
-import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 import bayescale as bs
-from bayescale.errors import SamplingError
+from bayescale.cluster import connect
+from bayescale.many import FailedFit, JobOutcome
 
 ROOT = Path(__file__).resolve().parents[1]
 CURVES = ROOT.parent / "shared" / "data" / "learning_curves" / "curves.csv"
@@ -82,40 +85,79 @@ def datasets(n_curves: int, n_chinchilla: int, n_normal: int = 0):
         yield "chinchilla/normal", f"seed {seed}", "chinchilla", "normal", simulate_chinchilla(seed)
 
 
-def one_fit(law: str, runs: pd.DataFrame, seed: int, baseline: bool, likelihood: str = "student_t") -> dict:
-    """Fit once and record how it ended; a refused fit is measured through the error's fit."""
-    options = {"init": "jitter", "remedies": False, "allow_unconverged": True} if baseline else {}
-    options |= {"likelihood": likelihood}
-    start = time.perf_counter()
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            result, refused, message = bs.fit(law, runs, seed=seed, **options), False, ""
-        except SamplingError as error:
-            result, refused, message = error.fit, True, str(error)
-    seconds = time.perf_counter() - start
-    messages = [str(w.message) for w in caught if issubclass(w.category, bs.SamplingWarning)]
+BASELINE_OPTIONS = {"init": "jitter", "remedies": False, "allow_unconverged": True}
+
+
+def make_jobs(fits: list, old: dict[str, str], seed: int) -> list[dict]:
+    """One ``fit_many`` job per dataset and setting; the name carries group, dataset and setting."""
+    jobs = []
+    for group, name, law, likelihood, runs in fits:
+        for setting in ("baseline", "defaults"):
+            options = BASELINE_OPTIONS if setting == "baseline" else {}
+            law_file = old.get(law, law) if setting == "baseline" else law
+            jobs.append({"name": f"{group}|{name}|{setting}", "law": law_file, "runs": runs, "seed": seed,
+                         "likelihood": likelihood, "warn": False, **options})  # fmt: skip
+    return jobs
+
+
+def _number(pattern: str, text: str) -> float:
+    found = re.search(pattern, text)
+    return float(found.group(1)) if found else float("nan")
+
+
+def record(result: bs.Fit | FailedFit, outcome: JobOutcome) -> dict:
+    """How one fit ended. A refused fit is measured from its one-line error, which names the
+    worst R-hat and any divergences; every problem a returned fit has is in its one warning."""
+    group, name, setting = outcome.name.split("|")
+    base = {"group": group, "dataset": name, "setting": setting, "seconds": outcome.seconds}
+    if isinstance(result, FailedFit):
+        refused = "did not settle" in result.error
+        divergences = _number(r"(\d+) of \d+ draws diverged", result.error)
+        return base | {
+            "max_rhat": _number(r"R-hat (\d+\.\d+) >", result.error) if refused else float("nan"),
+            "min_ess_bulk": float("nan"),
+            "divergences": 0 if np.isnan(divergences) else int(divergences),
+            "divergences_unreported": False,  # the error names them
+            "warnings": 0,
+            "refused": refused,
+            "error": "" if refused else result.error,
+            "returned_above_limit": False,
+            "reruns": float("nan"),
+            "worst": "",
+        }
     d = result.diagnostics
     rhat = max(d.rhat.values())
-    divergences = d.divergences
-    reported = " ".join([message, *messages])
-    return {
-        "seconds": seconds,
+    reported = " ".join(d.problems)  # what the fit's single warning says
+    return base | {
         "max_rhat": rhat,
         "min_ess_bulk": min(d.ess_bulk.values()),
-        "divergences": divergences,
-        "divergences_unreported": bool(divergences) and "diverged" not in reported,
-        "warnings": len(messages),
-        "refused": refused,
-        "returned_above_limit": (not refused) and not rhat <= MAX_RETURNED_RHAT,
+        "divergences": d.divergences,
+        "divergences_unreported": bool(d.divergences) and "diverged" not in reported,
+        "warnings": int(not d.ok),
+        "refused": False,
+        "error": "",
+        "returned_above_limit": setting == "defaults" and not rhat <= MAX_RETURNED_RHAT,
         "reruns": len(result.settings.get("reruns", [])),
         "worst": d.worst or "",
     }
 
 
+def warm_up(client, fits: list, old: dict[str, str]) -> None:
+    """Compile every (law, likelihood) once on the workers, untimed: a short fit of each."""
+    jobs, seen = [], set()
+    for _, _, law, likelihood, runs in fits:
+        for key in (law, old.get(law, law)):
+            if (key, likelihood) not in seen:
+                seen.add((key, likelihood))
+                short = {"draws": 50, "tune": 50, "chains": 1, "seed": 0, "warn": False}
+                jobs.append({"law": key, "runs": runs, "likelihood": likelihood, **short, **BASELINE_OPTIONS})
+    bs.fit_many(jobs, scheduler=client)
+
+
 def table(results: pd.DataFrame) -> pd.DataFrame:
-    unsettled = (results["max_rhat"] > MAX_RHAT) | (results["min_ess_bulk"] < MIN_ESS)
-    results = results.assign(unsettled=unsettled, rhat_above=results["max_rhat"] > MAX_RHAT)
+    failed = results["refused"] | (results["error"] != "")
+    unsettled = (results["max_rhat"] > MAX_RHAT) | (results["min_ess_bulk"] < MIN_ESS) | failed
+    results = results.assign(unsettled=unsettled, rhat_above=results["max_rhat"] > MAX_RHAT, failed=failed)
     columns = {
         "fits": ("seconds", "size"),
         "unsettled_share": ("unsettled", "mean"),
@@ -125,6 +167,7 @@ def table(results: pd.DataFrame) -> pd.DataFrame:
         "divergences_unreported": ("divergences_unreported", "sum"),
         "returned_rhat_above_1_05": ("returned_above_limit", "sum"),
         "refused": ("refused", "sum"),
+        "other_errors": ("error", lambda v: int((v != "").sum())),
         "reruns": ("reruns", "sum"),
         "seconds": ("seconds", "sum"),
     }
@@ -140,38 +183,34 @@ def main() -> None:
     parser.add_argument("--chinchilla", type=int, default=20, help="synthetic Chinchilla datasets")
     parser.add_argument("--normal", type=int, default=0, help="the same datasets fitted with a normal likelihood")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--workers", type=int, default=None, help="worker processes (default: cores // 4 chains)")
     parser.add_argument("--csv", type=Path, help="write one row per fit here")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
         old = baseline_laws(Path(tmp))
         fits = list(datasets(args.curves, args.chinchilla, args.normal))
-        warm = set()
-        for _, _, law, likelihood, runs in fits:  # compile every model once, untimed
-            for key in (law, old.get(law, law)):
-                if (key, likelihood) not in warm:
-                    bs.fit(key, runs, likelihood=likelihood, draws=50, tune=50, chains=1, seed=0, warn=False,
-                           remedies=False, allow_unconverged=True)  # fmt: skip
-                    warm.add((key, likelihood))
-        rows = []
-        for group, name, law, likelihood, runs in fits:
-            for setting in ("baseline", "defaults"):
-                law_file = old.get(law, law) if setting == "baseline" else law
-                row = one_fit(law_file, runs, args.seed, setting == "baseline", likelihood)
-                rows.append({"group": group, "dataset": name, "setting": setting, "runs": len(runs), **row})
-                print(
-                    f"{group:18s} {name:36s} {setting:9s} R-hat {row['max_rhat']:.3f} ESS {row['min_ess_bulk']:6.0f} "
-                    f"div {row['divergences']:3d} reruns {row['reruns']} {'refused' if row['refused'] else ''} "
-                    f"{row['seconds']:.1f} s",
-                    flush=True,
-                )
-    results = pd.DataFrame(rows)
+        jobs = make_jobs(fits, old, args.seed)
+        outcomes: dict[int, JobOutcome] = {}
+
+        def show(outcome: JobOutcome) -> None:
+            outcomes[outcome.position] = outcome
+            seconds = outcome.seconds or 0.0
+            print(f"{outcome.name:58s} {outcome.status:6s} {seconds:6.1f} s {outcome.error[:70]}", flush=True)
+
+        with connect(workers=args.workers, cores_per_task=4) as client:
+            warm_up(client, fits, old)
+            start = time.perf_counter()
+            results = bs.fit_many(jobs, scheduler=client, on_outcome=show)
+            wall = time.perf_counter() - start
+    results = pd.DataFrame([record(r, outcomes[i]) for i, r in enumerate(results)])
     if args.csv:
         results.to_csv(args.csv, index=False)
     summary = table(results)
     with pd.option_context("display.width", 200, "display.max_columns", 20):
         print(summary.round(3).to_string())
     seconds = results.groupby("setting")["seconds"].sum()
+    print(f"wall time of the sweep on fit_many: {wall:.0f} s")
     print(f"time of the new defaults / baseline: {seconds['defaults'] / seconds['baseline']:.2f}x "
           f"({seconds['defaults']:.0f} s vs {seconds['baseline']:.0f} s)")  # fmt: skip
 

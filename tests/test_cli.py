@@ -54,10 +54,12 @@ def test_predict_json_is_a_list_of_points(fit_file):
     assert result.exit_code == 0
     points = json.loads(result.stdout)
     assert len(points) == 2
-    interval = {"median", "lower", "upper", "predictive_lower", "predictive_upper"}
     parts = {"sd_params", "sd_discrepancy", "sd_noise", "distance"}
-    assert set(points[0]) == {"params", "tokens"} | interval | parts
-    assert points[0]["params"] == 7e10 and points[0]["lower"] < points[0]["median"] < points[0]["upper"]
+    assert set(points[0]) == {"params", "tokens", "law", "new_run"} | parts
+    law, new_run = points[0]["law"], points[0]["new_run"]
+    assert set(law) == set(new_run) == {"median", "lower", "upper", "interval"} and law["interval"] == 0.9
+    assert points[0]["params"] == 7e10 and law["lower"] < law["median"] < law["upper"]
+    assert new_run["lower"] < law["lower"] and law["upper"] < new_run["upper"] and new_run["median"] == law["median"]
 
 
 def test_summary_json_is_keyed_by_parameter(fit_file):
@@ -65,7 +67,7 @@ def test_summary_json_is_keyed_by_parameter(fit_file):
     assert result.exit_code == 0
     table = json.loads(result.stdout)
     assert {"E", "A", "alpha", "B", "beta", "sigma"} <= set(table)
-    assert {"median", "lower", "upper", "r_hat", "ess_bulk"} <= set(table["alpha"])
+    assert {"median", "lower", "upper", "interval", "r_hat", "ess_bulk"} <= set(table["alpha"])
     assert 0.2 < table["alpha"]["median"] < 0.5
 
 
@@ -130,7 +132,7 @@ def test_demo_json_reports_both_targets():
     labels = [p["label"] for p in doc["predictions"]]
     assert labels == ["Chinchilla-70B", "Llama-3-405B"]
     chinchilla = doc["predictions"][0]
-    assert 1.93 <= chinchilla["median"] <= 2.02
+    assert 1.93 <= chinchilla["law"]["median"] <= 2.02
     assert np.isclose(doc["summary"]["alpha"]["median"], 0.348, atol=0.03)
 
 

@@ -292,10 +292,10 @@ def test_optimal_command_json(tmp_path, quick_fit):
     assert result.exit_code == 0, result.output
     rows = json.loads(result.stdout)
     assert [r["flops"] for r in rows] == [1e22, 1e24]
-    for key in ("params_median", "params_lower", "params_upper", "tokens_median", "tokens_lower", "tokens_upper",
-                "ratio_median", "loss_median", "a_median", "a_lower", "a_upper"):  # fmt: skip
-        assert key in rows[0]
-    assert rows[0]["a_median"] == rows[1]["a_median"] and rows[0]["a_lower"] < rows[0]["a_median"] < rows[0]["a_upper"]
+    for name in ("params", "tokens", "ratio", "loss", "a", "b"):  # every interval in the one shape
+        assert set(rows[0][name]) == {"median", "lower", "upper", "interval"} and rows[0][name]["interval"] == 0.9
+        assert rows[0][name]["lower"] <= rows[0][name]["median"] <= rows[0][name]["upper"]
+    assert rows[0]["a"] == rows[1]["a"] and rows[0]["a"]["lower"] < rows[0]["a"]["median"] < rows[0]["a"]["upper"]
     text = invoke("optimal", saved, "--flops", "1e20:1e24", "--interval", "0.5")
     assert text.exit_code == 0 and "50% intervals" in text.output and "a = " in text.output
     bad = invoke("optimal", saved, "--flops", "lots")
@@ -318,6 +318,8 @@ def test_recipes_and_next_run_commands(tmp_path, recipe_fits):
     assert ranked.exit_code == 0, ranked.output
     rows = json.loads(ranked.stdout)
     assert len(rows) == 2  # the 5e9 x 1e11 run costs 3e21
+    crossover = document["crossover"]
+    assert crossover["interval"] == 0.9 and {"fraction", "median", "lower", "upper"} <= set(crossover)
     missing = invoke("next-run", a, "--target", "params=7e10,tokens=1.4e12", "--candidates", tmp_path / "no.csv")
     assert missing.exit_code == 2 and "--candidates" in missing.output
     bad_target = invoke("next-run", a, "--target", "params=big", "--candidates", candidates)
@@ -332,8 +334,10 @@ def test_isoflop_command(tmp_path):
     result = invoke("isoflop", path, "--budget-column", "flops_budget", "--draws", "300", "--chains", "2", "--json")
     assert result.exit_code == 0, result.output
     document = json.loads(result.stdout)
-    assert len(document["budgets"]) == 6 and 0 < document["exponents"]["a_median"] < 1
-    assert document["exponents"]["b_median"] == pytest.approx(1 - document["exponents"]["a_median"])
-    assert {"params_opt_median", "tokens_opt_lower", "ratio_opt_upper"} <= set(document["budgets"][0])
+    exponents = document["exponents"]
+    assert len(document["budgets"]) == 6 and 0 < exponents["a"]["median"] < 1
+    assert exponents["b"]["median"] == pytest.approx(1 - exponents["a"]["median"])
+    assert {"params_opt", "tokens_opt", "ratio_opt"} <= set(document["budgets"][0])
+    assert set(document["budgets"][0]["ratio_opt"]) == {"median", "lower", "upper", "interval"}
     bad = invoke("isoflop", path, "--budget-column", "C")
     assert bad.exit_code == 2 and "'C'" in bad.output

@@ -144,7 +144,7 @@ def test_group_options_of_the_commands(grouped_fit, tmp_path):
     assert done.exit_code == 0, done.output
     rows = json.loads(done.stdout)
     expected = optimal(grouped_fit, [1e20, 1e22], group="pile").table()
-    np.testing.assert_allclose([r["params_median"] for r in rows], expected["params_median"], rtol=1e-9)
+    np.testing.assert_allclose([r["params"]["median"] for r in rows], expected["params_median"], rtol=1e-9)
     compared = runner.invoke(
         app, ["recipes", str(saved), "--group-a", "c4", "--group-b", "pile", "--flops", "1e20,1e22", "--json"]
     )

@@ -17,6 +17,8 @@ from bayescale.cli.common import (
     check_names,
     err,
     frame_table,
+    interval_document,
+    interval_documents,
     lazy,
     out,
     parse_pairs,
@@ -27,7 +29,7 @@ from bayescale.cli.common import (
 from bayescale.errors import BayescaleInputError, check_interval, check_number, check_seed, check_whole
 
 if TYPE_CHECKING:
-    import pandas as pd
+    pass
 
 Cost = lazy("bayescale.cost", "Cost")
 compare_recipes = lazy("bayescale.decisions", "compare_recipes")
@@ -85,10 +87,6 @@ def parse_flops(text: str) -> np.ndarray:
     return values
 
 
-def _records(frame: pd.DataFrame) -> list[dict]:
-    return [{k: (float(v) if np.isfinite(v) else None) for k, v in row.items()} for row in frame.to_dict("records")]
-
-
 @app.command("optimal")
 @user_errors
 def optimal_command(
@@ -104,7 +102,7 @@ def optimal_command(
                          interval=interval)  # fmt: skip
     table, exponents = allocation.table(interval), allocation.exponents(interval)
     if as_json:
-        print_json([row | exponents for row in _records(table)])
+        print_json([row | interval_document(exponents, interval) for row in interval_documents(table, interval)])
         return
     title = f"Compute-optimal allocation, {allocation.cost.describe()}" + (f", group {group}" if group else "")
     out.print(frame_table(table.set_index("flops"), f"{title} ({interval:.0%} intervals)", "flops"))
@@ -142,7 +140,9 @@ def isoflop_command(
     )  # fmt: skip
     table, exponents = result.table(interval), result.exponents(interval)
     if as_json:
-        print_json({"budgets": _records(table), "exponents": exponents})
+        print_json(
+            {"budgets": interval_documents(table, interval), "exponents": interval_document(exponents, interval)}
+        )
     else:
         out.print(frame_table(table.set_index("flops"), f"Iso-FLOP optima ({interval:.0%} intervals)", "flops"))
         out.print(
@@ -178,7 +178,7 @@ def recipes(
     )
     table, crossover = result.table(interval), result.crossover_summary(interval)
     if as_json:
-        print_json({"budgets": _records(table), "crossover": crossover})
+        print_json({"budgets": interval_documents(table, interval), "crossover": crossover | {"interval": interval}})
         return
     a, b = result.names
     out.print(frame_table(table.set_index("flops"), f"Recipe {a} against {b}", "flops"))
@@ -227,7 +227,7 @@ def next_run_command(
         seed=seed,
     ).head(top)
     if as_json:
-        print_json(_records(ranked))
+        print_json(interval_documents(ranked, interval))
         return
     out.print(frame_table(ranked, "Next run to train (best first)"))
     kind = "interval for a new run" if predictive else "law's interval"

@@ -55,7 +55,7 @@ def demo(
         print_json(
             {
                 "summary": summary_document(result, 0.9),
-                "predictions": prediction_documents(predictions, list(DEMO_TARGETS)),
+                "predictions": prediction_documents(predictions, 0.9, list(DEMO_TARGETS)),
             }
         )
     else:
@@ -164,7 +164,7 @@ def predict(
         raise BayescaleInputError("every --at must name the same inputs")
     frame = result.predict(pd.DataFrame(points), interval=interval, group=group, series=series)
     if as_json:
-        print_json(prediction_documents(frame))
+        print_json(prediction_documents(frame, interval))
     else:
         out.print(prediction_table(frame, interval=interval))
 

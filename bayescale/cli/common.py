@@ -10,7 +10,7 @@ import math
 import sys
 import warnings
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -171,7 +171,7 @@ def parse_priors(items: list[str]) -> dict[str, Prior]:
 
 def _finite(value):
     """JSON-safe value: NaN and infinities become null, labels pass through."""
-    if isinstance(value, str):
+    if isinstance(value, str | bool):
         return value
     return None if value is None or not math.isfinite(value) else float(value)
 
@@ -220,8 +220,35 @@ def prediction_table(frame: pd.DataFrame, labels: list[str] | None = None, inter
     return table
 
 
-def prediction_documents(frame: pd.DataFrame, labels: list[str] | None = None) -> list[dict]:
-    docs = [{k: _finite(v) for k, v in row.items()} for row in frame.to_dict("records")]
+INTERVAL_STATS = ("median", "lower", "upper")
+
+
+def interval_document(values: Mapping[str, Any], interval: float) -> dict[str, Any]:
+    """The one JSON shape of interval-valued answers: every ``<name>_median``, ``<name>_lower``,
+    ``<name>_upper`` becomes ``<name>: {"median", "lower", "upper", "interval"}``; other values
+    pass through. NaN and infinities become null."""
+    document: dict[str, Any] = {}
+    for key, value in values.items():
+        name, _, stat = str(key).rpartition("_")
+        if stat in INTERVAL_STATS and name and all(f"{name}_{s}" in values for s in INTERVAL_STATS):
+            document.setdefault(name, {"interval": interval})[stat] = _finite(value)
+        else:
+            document[key] = _finite(value)
+    return document
+
+
+def interval_documents(frame: pd.DataFrame, interval: float) -> list[dict[str, Any]]:
+    """:func:`interval_document` of every row of a table."""
+    return [interval_document(row, interval) for row in frame.to_dict("records")]
+
+
+def prediction_documents(frame: pd.DataFrame, interval: float, labels: list[str] | None = None) -> list[dict]:
+    """Predictions in the one interval shape: ``law`` (the law's interval) and ``new_run``
+    (the interval for a new run's observed value), each with the same median."""
+    names = {"lower": "law_lower", "upper": "law_upper", "predictive_lower": "new_run_lower"}
+    renamed = frame.rename(columns=names | {"predictive_upper": "new_run_upper"})
+    renamed = renamed.assign(law_median=frame["median"], new_run_median=frame["median"]).drop(columns="median")
+    docs = interval_documents(renamed, interval)
     if labels:
         for doc, label in zip(docs, labels, strict=True):
             doc["label"] = label
@@ -231,7 +258,10 @@ def prediction_documents(frame: pd.DataFrame, labels: list[str] | None = None) -
 def summary_document(result: Fit, interval: float) -> dict:
     table = result.summary(interval)
     keys = ("median", "lower", "upper", "r_hat", "ess_bulk", "ess_tail")
-    return {name: {k: _finite(row[k]) for k in keys} | {"status": row["status"]} for name, row in table.iterrows()}
+    return {
+        name: {"interval": interval} | {k: _finite(row[k]) for k in keys} | {"status": row["status"]}
+        for name, row in table.iterrows()
+    }
 
 
 def frame_table(frame: pd.DataFrame, title: str, index: str | None = None) -> Table:
