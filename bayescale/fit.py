@@ -56,8 +56,9 @@ class Fit:
     """A fitted law: the ArviZ ``DataTree`` plus what is needed to use it.
 
     The tree has the groups ``posterior``, ``sample_stats``, ``log_likelihood``,
-    ``posterior_predictive``, ``observed_data`` and ``constant_data`` (inputs in raw units,
-    dim ``run``); any ArviZ function accepts it. Everything else (law, priors, column
+    ``posterior_predictive``, ``log_prior``, ``observed_data`` and ``constant_data`` (inputs
+    in raw units, dim ``run``); any ArviZ function accepts it (``arviz_stats.loo_pit``,
+    ``arviz_stats.psense_summary`` for prior sensitivity). Everything else (law, priors, column
     mapping, input scales, sampler settings, groups and series) is recorded in
     ``tree.attrs["bayescale"]``.
     """
@@ -399,7 +400,7 @@ def _assemble(
     sampled: xr.DataTree, spec: ModelSpec, runs: Runs, scales: dict[str, float], data, seed: int | None
 ) -> xr.DataTree:
     """The fit's DataTree: posterior (with derived quantities), sample stats, pointwise
-    log-likelihood, posterior predictive, observed and constant data."""
+    log-likelihood, posterior predictive, log prior, observed and constant data."""
     law = spec.law
     post = sampled["posterior"].to_dataset()
     post = post.assign(derived_quantities(law, post))
@@ -415,6 +416,7 @@ def _assemble(
             "/sample_stats": sampled["sample_stats"].to_dataset(),
             "/log_likelihood": groups["log_likelihood"],
             "/posterior_predictive": groups["posterior_predictive"],
+            "/log_prior": groups["log_prior"],
             "/observed_data": xr.Dataset({o: (RUN_DIM, runs.column(o)) for o in law.outputs}, coords=run_coords),
             "/constant_data": xr.Dataset(constant, coords=run_coords),
         }

@@ -3,8 +3,9 @@
 For every observed output the model's graph holds the location and scale of each row's
 observation (the law's mean, series offset and correlation included) and its log density.
 This module compiles those, vectorized over draws, once per compiled-model identity, and
-evaluates them on a posterior: the pointwise log-likelihood for PSIS-LOO and a posterior
-predictive draw per row. Adding a term to the model adds it here with no other change.
+evaluates them on a posterior: the pointwise log-likelihood for PSIS-LOO, a posterior
+predictive draw per row, and each parameter's log prior density (for power-scaling prior
+sensitivity). Adding a term to the model adds it here with no other change.
 """
 
 from __future__ import annotations
@@ -28,12 +29,14 @@ _functions: OrderedDict[tuple[str, str], tuple[pm.Model, object, list[str]]] = O
 
 
 def _compile(model: pm.Model) -> tuple[object, list[str]]:
-    """f(draws of every free variable) -> [log p, location, scale] per observed output, (draws, runs)."""
+    """f(draws of every free variable) -> [log p, location, scale] per observed output, (draws, runs),
+    then the log prior density of each free variable at its draws, (draws, *its shape)."""
     outputs = []
     for rv in model.observed_RVs:
         *_, location, scale = rv.owner.inputs
         outputs += [pm.logp(rv, model.rvs_to_values[rv]), location, scale]
     free = list(model.free_RVs)
+    outputs += [pm.logp(rv, rv) for rv in free]  # each at its own value, given its parents' values
     single = [rv.type() for rv in free]
     outputs = graph_replace(outputs, dict(zip(free, single, strict=True)), strict=False)
     batched = [pt.tensor(dtype=s.dtype, shape=(None, *s.type.shape)) for s in single]
@@ -60,12 +63,18 @@ def _cached(spec: ModelSpec, data: ModelData) -> tuple[pm.Model, object, list[st
     return model, fn, names
 
 
-def evaluate(spec: ModelSpec, data: ModelData, posterior: xr.Dataset) -> dict[str, dict[str, np.ndarray]]:
-    """Per output: ``loglik``, ``location`` and ``scale`` of each row's observation, (chain, draw, run)."""
+def _evaluated(spec: ModelSpec, data: ModelData, posterior: xr.Dataset) -> tuple[list[np.ndarray], list[str]]:
+    """Every compiled output on the posterior's draws (chains stacked), and the free variables' names."""
     _, fn, names = _cached(spec, data)
     chains, draws = posterior.sizes["chain"], posterior.sizes["draw"]
     values = [posterior[n].values.reshape(chains * draws, *posterior[n].shape[2:]) for n in names]
-    results = fn(*values)
+    return fn(*values), names
+
+
+def evaluate(spec: ModelSpec, data: ModelData, posterior: xr.Dataset) -> dict[str, dict[str, np.ndarray]]:
+    """Per output: ``loglik``, ``location`` and ``scale`` of each row's observation, (chain, draw, run)."""
+    results, _ = _evaluated(spec, data, posterior)
+    chains, draws = posterior.sizes["chain"], posterior.sizes["draw"]
     out = {}
     for i, output in enumerate(spec.law.outputs):
         loglik, location, scale = (np.broadcast_to(r, results[3 * i].shape) for r in results[3 * i : 3 * i + 3])
@@ -76,10 +85,24 @@ def evaluate(spec: ModelSpec, data: ModelData, posterior: xr.Dataset) -> dict[st
     return out
 
 
+def log_prior(spec: ModelSpec, data: ModelData, posterior: xr.Dataset) -> xr.Dataset:
+    """The ``log_prior`` group: each sampled variable's log prior density at its draws, with the
+    posterior's dims (``arviz_stats.psense`` power-scales it to check prior sensitivity)."""
+    results, names = _evaluated(spec, data, posterior)
+    first = 3 * len(spec.law.outputs)
+    variables = {}
+    for name, value in zip(names, results[first:], strict=True):
+        draws = posterior[name]
+        stacked = np.broadcast_to(value, (draws.sizes["chain"] * draws.sizes["draw"], *draws.shape[2:]))
+        variables[name] = (draws.dims, stacked.reshape(draws.shape))
+    return xr.Dataset(variables, coords={d: posterior[d] for d in posterior.dims})
+
+
 def observation_groups(
     spec: ModelSpec, data: ModelData, posterior: xr.Dataset, seed: int | None = 0
 ) -> dict[str, xr.Dataset]:
-    """The ``log_likelihood`` and ``posterior_predictive`` groups of a fit (dims chain, draw, run)."""
+    """The ``log_likelihood``, ``posterior_predictive`` (dims chain, draw, run) and ``log_prior``
+    groups of a fit."""
     evaluated = evaluate(spec, data, posterior)
     rng = np.random.default_rng(seed)
     coords = {"chain": posterior["chain"].values, "draw": posterior["draw"].values}
@@ -96,6 +119,7 @@ def observation_groups(
     return {
         "log_likelihood": xr.Dataset(loglik, coords=coords),
         "posterior_predictive": xr.Dataset(predictive, coords=coords),
+        "log_prior": log_prior(spec, data, posterior),
     }
 
 

@@ -7,10 +7,12 @@ import subprocess
 import sys
 import warnings
 
+import arviz_stats
 import numpy as np
 import pandas as pd
 import pytest
 import xarray as xr
+from scipy import stats
 
 import bayescale as bs
 from bayescale import sampling
@@ -30,6 +32,16 @@ def test_tree_holds_posterior_loglik_and_data(quick_fit, simulated_runs):
     assert tree["log_likelihood"]["loss"].shape == (2, 300, len(simulated_runs))
     np.testing.assert_allclose(tree["constant_data"]["params"].values, simulated_runs["params"])
     assert np.isfinite(tree["log_likelihood"]["loss"].values).all()
+
+
+def test_log_prior_group_holds_each_priors_density_at_the_draws(quick_fit):
+    log_prior = quick_fit.tree["log_prior"]
+    assert set(log_prior.data_vars) == {"E", "A", "alpha", "B", "beta", "sigma"}
+    alpha = quick_fit.posterior["alpha"].values
+    expected = stats.lognorm.logpdf(alpha, s=0.6, scale=0.3)  # the law file's prior on alpha
+    np.testing.assert_allclose(log_prior["alpha"].values, expected, rtol=1e-9)
+    sensitivity = arviz_stats.psense_summary(quick_fit.tree)  # power-scaling works on a fit as it is
+    assert np.isfinite(sensitivity.loc["alpha", ["prior", "likelihood"]].astype(float)).all()
 
 
 def test_same_seed_same_draws(simulated_runs):
