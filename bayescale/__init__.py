@@ -11,7 +11,7 @@ import sys
 import types
 from typing import TYPE_CHECKING
 
-__version__ = "0.1.0"
+from bayescale.version import __version__ as __version__
 
 # public name -> module that defines it
 _EXPORTS = {

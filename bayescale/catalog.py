@@ -14,7 +14,7 @@ from pathlib import Path
 from types import ModuleType
 
 from bayescale.errors import BayescaleInputError, one_line, shown
-from bayescale.law import Input, Law, Output, Param
+from bayescale.law import Input, Law, Output, Param, register_loader
 from bayescale.likelihood import OUTPUT_SCALES
 from bayescale.prior_checks import check_prior
 
@@ -120,3 +120,6 @@ def get_law(law: str | Path | Law) -> Law:
         )
     module = importlib.import_module(f"{CATALOG_PACKAGE}.{text}")
     return _law_of(module, f"law {text!r}", origin=text)
+
+
+register_loader(get_law)  # pickled laws are found again by name or path through the catalog

@@ -16,7 +16,6 @@ import pandas as pd
 import pymc as pm
 import xarray as xr
 
-from bayescale import __version__
 from bayescale.catalog import get_law
 from bayescale.diagnostics import Diagnostics, check
 from bayescale.discrepancy import GROWTH_PRIOR_SCALE, growth_draws
@@ -44,6 +43,7 @@ from bayescale.remedies import MAX_RUNS, checked_names, sample_with_remedies, se
 from bayescale.runs import Runs, load_runs
 from bayescale.sampling import SamplerSettings, sample_posterior
 from bayescale.saved import META, check_saved_tree
+from bayescale.version import __version__
 
 Uncertainty = Literal["calibrated", "iid"]
 UNCERTAINTIES = ("calibrated", "iid")
@@ -513,8 +513,10 @@ def fit(
     --------
     >>> import bayescale as bs
     >>> runs = bs.datasets.load("chinchilla").query("not epoch_excluded")
-    >>> result = bs.fit("chinchilla", runs, seed=1)  # doctest: +SKIP
-    >>> result.predict(params=70e9, tokens=1.4e12)  # doctest: +SKIP
+    >>> result = bs.fit("chinchilla", runs, seed=1, draws=300, chains=2, warn=False)
+    >>> table = result.predict(params=70e9, tokens=1.4e12)  # Chinchilla-70B
+    >>> round(float(table["median"].iloc[0]), 1), list(table.columns[:5])
+    (2.0, ['params', 'tokens', 'median', 'lower', 'upper'])
     """
     law = get_law(law)
     if uncertainty not in UNCERTAINTIES:

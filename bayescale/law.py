@@ -19,6 +19,16 @@ from bayescale.priors import Prior
 OutputKind = Literal["positive", "probability", "real"]
 NOISE = "sigma"
 
+# The function that loads a law from its catalog name or file path. The catalog registers it
+# (a law with an origin was loaded there), so pickled laws travel by reference, not by code.
+_loader: Callable[[str], Law] | None = None
+
+
+def register_loader(loader: Callable[[str], Law]) -> None:
+    """Make ``loader`` the way pickled laws are found again (the catalog's ``get_law``)."""
+    global _loader
+    _loader = loader
+
 
 @dataclass(frozen=True)
 class Input:
@@ -130,9 +140,9 @@ class Law:
         """Pickle by catalog name or file path, never by code: the loader finds the law again."""
         if not self.origin:
             raise TypeError(f"law {self.name!r} was not loaded from the catalog or a file; pass its name or path")
-        from bayescale.catalog import get_law
-
-        return get_law, (self.origin,)
+        if _loader is None:
+            raise TypeError(f"law {self.name!r}: no law loader is registered to find it again")
+        return _loader, (self.origin,)
 
     @property
     def outputs(self) -> dict[str, Output]:

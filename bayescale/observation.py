@@ -15,14 +15,14 @@ from collections.abc import Mapping
 
 import numpy as np
 import pymc as pm
-import pytensor
 import pytensor.tensor as pt
 import xarray as xr
 from pytensor.graph.replace import graph_replace, vectorize_graph
 
 from bayescale.likelihood import OUTPUT_SCALES
 from bayescale.model import RUN_DIM, ModelData, ModelSpec, build_model
-from bayescale.sampling import cache_key, exact_math
+from bayescale.predict import compile_on_draws
+from bayescale.sampling import cache_key
 
 CACHE_SIZE = 32
 _functions: OrderedDict[tuple[str, str], tuple[pm.Model, object, list[str]]] = OrderedDict()
@@ -41,9 +41,7 @@ def _compile(model: pm.Model) -> tuple[object, list[str]]:
     outputs = graph_replace(outputs, dict(zip(free, single, strict=True)), strict=False)
     batched = [pt.tensor(dtype=s.dtype, shape=(None, *s.type.shape)) for s in single]
     outputs = vectorize_graph(outputs, replace=dict(zip(single, batched, strict=True)))
-    with exact_math():
-        fn = pytensor.function(batched, outputs, on_unused_input="ignore")
-    return fn, [rv.name for rv in free]
+    return compile_on_draws(batched, outputs), [rv.name for rv in free]
 
 
 def _cached(spec: ModelSpec, data: ModelData) -> tuple[pm.Model, object, list[str]]:

@@ -14,7 +14,7 @@ from bayescale.catalog import get_law
 from bayescale.law import Law
 from bayescale.model import ModelSpec, parameter_variables
 from bayescale.points import prediction_points
-from bayescale.predict import law_mean, predictive_draws
+from bayescale.predict import ON_DRAWS_MODE, law_mean, predictive_draws
 from bayescale.priors import Prior
 
 
@@ -24,7 +24,7 @@ def prior_draws(spec: ModelSpec, draws: int = 500, seed: int | None = 0) -> dict
     spec = dataclasses.replace(spec, varying=())
     with pm.Model():
         variables = parameter_variables(spec)
-        values = pm.draw(list(variables.values()), draws=draws, random_seed=seed)
+        values = pm.draw(list(variables.values()), draws=draws, random_seed=seed, mode=ON_DRAWS_MODE)
     return {
         name: np.broadcast_to(np.asarray(v, dtype=float), (draws,)) for name, v in zip(variables, values, strict=True)
     }

@@ -30,8 +30,8 @@ from bayescale.model import ModelSpec, build_model, model_data, resolve_scales
 def chinchilla_model():
     law = get_law("chinchilla")
     runs = load_runs(datasets.load("chinchilla").query("not epoch_excluded"), law)
-    data = model_data(law, runs, resolve_scales(law, runs))
-    return build_model(ModelSpec.create(law), data)
+    spec = ModelSpec.create(law)
+    return build_model(spec, model_data(spec, runs, resolve_scales(law, runs)))
 
 
 def numba_cfunc(model, **kwargs):

@@ -34,11 +34,19 @@ def simulated_runs() -> pd.DataFrame:
 
 
 @pytest.fixture(scope="session")
-def quick_fit(simulated_runs):
-    """One short fit reused by tests that only need a Fit object."""
-    import bayescale as bs
+def quick_fit():
+    """A short saved fit of :func:`simulate_chinchilla`'s runs, for tests that only need a Fit."""
+    from tests.saved_fits import load
 
-    return bs.fit("chinchilla", simulated_runs, draws=300, tune=300, chains=2, seed=11, warn=False, remedies=False)
+    return load("quick_fit")
+
+
+@pytest.fixture(scope="session")
+def fresh_fit():
+    """The same fit as ``quick_fit``, made in this process (for tests of fitting itself)."""
+    from tests.saved_fits import RECIPES
+
+    return RECIPES["quick_fit"].make()
 
 
 @pytest.fixture(scope="session")

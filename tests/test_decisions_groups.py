@@ -13,25 +13,15 @@ from typer.testing import CliRunner
 import bayescale as bs
 from bayescale.cli import app
 from bayescale.decisions import compare_recipes, compute_to_target, next_run, optimal
-from tests.conftest import CHINCHILLA_TRUTH, simulate_chinchilla
+from tests import saved_fits
 
 BUDGETS = np.array([1e20, 1e22, 1e24])
-# Three datasets: pile has a higher floor and a larger data term than c4 (web in between).
-TRUTHS = {
-    "c4": dict(CHINCHILLA_TRUTH),
-    "pile": dict(CHINCHILLA_TRUTH, E=1.9, B_raw=3000.0),
-    "web": dict(CHINCHILLA_TRUTH, E=1.85, B_raw=2400.0),
-}
 
 
 @pytest.fixture(scope="module")
 def grouped_fit():
-    runs = pd.concat(
-        [simulate_chinchilla(seed=i, truth=t).assign(dataset=g) for i, (g, t) in enumerate(TRUTHS.items())],
-        ignore_index=True,
-    )
-    return bs.fit("chinchilla", runs, groups="dataset", varying=["E", "B"], uncertainty="iid", draws=200, tune=300,
-                  chains=2, seed=1, warn=False, remedies=False, allow_unconverged=True)  # fmt: skip
+    """Three datasets (pile's floor and data term above c4's); E and B vary by dataset."""
+    return saved_fits.load("grouped_fit")
 
 
 def closed_form(fit, group, budgets: np.ndarray) -> np.ndarray:

@@ -16,31 +16,32 @@ from scipy import stats
 
 import bayescale as bs
 from bayescale import sampling
+from tests import saved_fits
 from tests.conftest import CHINCHILLA_TRUTH, simulate_chinchilla
 
 
-def test_recovers_known_chinchilla_parameters(quick_fit):
-    table = quick_fit.summary(interval=0.94)
+def test_recovers_known_chinchilla_parameters(fresh_fit):
+    table = fresh_fit.summary(interval=0.94)
     for name, truth in CHINCHILLA_TRUTH.items():
         assert table.loc[name, "lower"] < truth < table.loc[name, "upper"], (name, truth, table.loc[name])
-    assert quick_fit.diagnostics.divergences == 0
+    assert fresh_fit.diagnostics.divergences == 0
 
 
-def test_tree_holds_posterior_loglik_and_data(quick_fit, simulated_runs):
-    tree = quick_fit.tree
+def test_tree_holds_posterior_loglik_and_data(fresh_fit, simulated_runs):
+    tree = fresh_fit.tree
     assert {"posterior", "sample_stats", "log_likelihood", "observed_data", "constant_data"} <= set(tree.children)
     assert tree["log_likelihood"]["loss"].shape == (2, 300, len(simulated_runs))
     np.testing.assert_allclose(tree["constant_data"]["params"].values, simulated_runs["params"])
     assert np.isfinite(tree["log_likelihood"]["loss"].values).all()
 
 
-def test_log_prior_group_holds_each_priors_density_at_the_draws(quick_fit):
-    log_prior = quick_fit.tree["log_prior"]
+def test_log_prior_group_holds_each_priors_density_at_the_draws(fresh_fit):
+    log_prior = fresh_fit.tree["log_prior"]
     assert set(log_prior.data_vars) == {"E", "A", "alpha", "B", "beta", "sigma"}
-    alpha = quick_fit.posterior["alpha"].values
+    alpha = fresh_fit.posterior["alpha"].values
     expected = stats.lognorm.logpdf(alpha, s=0.6, scale=0.3)  # the law file's prior on alpha
     np.testing.assert_allclose(log_prior["alpha"].values, expected, rtol=1e-9)
-    sensitivity = arviz_stats.psense_summary(quick_fit.tree)  # power-scaling works on a fit as it is
+    sensitivity = arviz_stats.psense_summary(fresh_fit.tree)  # power-scaling works on a fit as it is
     assert np.isfinite(sensitivity.loc["alpha", ["prior", "likelihood"]].astype(float)).all()
 
 
@@ -77,8 +78,8 @@ def test_same_seed_same_draws_on_a_machine_that_never_compiled_the_model(simulat
     np.testing.assert_array_equal(np.array(ast.literal_eval(fresh)), np.array(ast.literal_eval(cached)))
 
 
-def test_refit_on_new_data_reuses_the_compiled_model(quick_fit):
-    key = sampling.cache_key(quick_fit.spec)
+def test_refit_on_new_data_reuses_the_compiled_model(fresh_fit):
+    key = sampling.cache_key(fresh_fit.spec)
     compiled_before = sampling._compiled[key]
     other = simulate_chinchilla(seed=99).iloc[:40]
     refit = bs.fit(
@@ -87,6 +88,28 @@ def test_refit_on_new_data_reuses_the_compiled_model(quick_fit):
     assert sampling.cache_key(refit.spec) == key
     assert sampling._compiled[key] is compiled_before
     assert refit.tree["log_likelihood"]["loss"].shape[-1] == 40
+
+
+@pytest.mark.parametrize("name", sorted(saved_fits.RECIPES))
+def test_saved_test_fits_are_what_the_engine_makes_now(name, fresh_fit):
+    """The saved fits other tests load are current: same groups, variables and dims, and each
+    parameter's mean within 5 Monte Carlo standard errors of a fresh fit's (the draws may differ
+    in the last digits between machines). Regenerate with ``python scripts/make_test_fits.py``."""
+    saved = saved_fits.load(name)
+    fresh = fresh_fit if name == "quick_fit" else saved_fits.RECIPES[name].make()
+    assert set(saved.tree.children) == set(fresh.tree.children), "run scripts/make_test_fits.py"
+    for group in fresh.tree.children:
+        old, new = saved.tree[group].to_dataset(), fresh.tree[group].to_dataset()
+        assert {v: old[v].dims for v in old.data_vars} == {v: new[v].dims for v in new.data_vars}, group
+    assert saved.spec.key() == fresh.spec.key() and saved.settings == fresh.settings
+    saved_mcse = arviz_stats.mcse(saved.tree, group="posterior", method="mean")
+    fresh_mcse = arviz_stats.mcse(fresh.tree, group="posterior", method="mean")
+    for variable in fresh.spec.law.params:
+        if variable not in fresh.posterior:
+            continue
+        gap = abs(saved.posterior[variable].mean(("chain", "draw")) - fresh.posterior[variable].mean(("chain", "draw")))
+        allowed = 5 * np.hypot(saved_mcse[variable], fresh_mcse[variable])
+        assert (gap <= allowed).all(), (name, variable, gap.values, allowed.values)
 
 
 def test_predict_scalar_gives_ordered_intervals(quick_fit):
@@ -208,8 +231,8 @@ def test_pymc_sampler_fallback_gives_the_same_posterior_shape(simulated_runs):
     assert result.summary().loc["alpha", "lower"] < CHINCHILLA_TRUTH["alpha"] < result.summary().loc["alpha", "upper"]
 
 
-def test_model_is_a_real_pymc_model(quick_fit):
-    model = quick_fit.model
+def test_model_is_a_real_pymc_model(fresh_fit):
+    model = fresh_fit.model
     assert {"E", "A", "alpha", "B", "beta", "sigma", "loss"} <= set(model.named_vars)
     assert model["params"].get_value().shape == (60,)
 

@@ -64,7 +64,7 @@ app = typer.Typer(
 
 def _print_version(value: bool) -> None:
     if value:
-        from bayescale import __version__
+        from bayescale.version import __version__
 
         print(f"bayescale {__version__}")
         raise typer.Exit()
