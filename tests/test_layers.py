@@ -14,7 +14,8 @@ CATALOG = PACKAGE.parent / "models"
 LAYERS = [
     ("foundations", ["errors", "version", "priors", "search", "modes", "files", "datasets", "cluster",
                      "diagnostics", "prior_checks", "discrepancy"]),
-    ("laws", ["law", "likelihood", "catalog", "identity", "points", "structure", "cost", "population", "models"]),
+    ("laws", ["law", "likelihood", "identity", "points", "structure", "cost", "population", "models"]),
+    ("catalog", ["catalog"]),  # loads laws by name or path
     ("data", ["runs"]),
     ("model", ["model", "predict", "predictive", "prior", "preflight", "saved"]),
     ("sampling", ["sampling", "remedies", "observation", "extrapolation"]),
