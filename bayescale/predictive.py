@@ -17,6 +17,7 @@ expression the PyMC model uses, so predicting never recompiles the model.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -187,9 +188,11 @@ def uncertainty_parts(dataset: xr.Dataset, law_outputs: Mapping, output: str) ->
         shifted = scale.to_scale(dataset[f"{output}_discrepancy"].values)
         noisy = scale.to_scale(dataset[f"{output}_new_run"].values)
     axes = (0, 1)
-    sd_params = np.nanstd(law, axis=axes)
-    sd_discrepancy = np.nanstd(shifted - law, axis=axes)
-    sd_noise = np.nanstd(noisy - shifted, axis=axes)
+    with warnings.catch_warnings():  # a point where no draw has a mean (outside the output's range) gets NaN
+        warnings.filterwarnings("ignore", "Degrees of freedom <= 0", RuntimeWarning)
+        sd_params = np.nanstd(law, axis=axes)
+        sd_discrepancy = np.nanstd(shifted - law, axis=axes)
+        sd_noise = np.nanstd(noisy - shifted, axis=axes)
     return {"sd_params": sd_params, "sd_discrepancy": sd_discrepancy, "sd_noise": sd_noise}
 
 

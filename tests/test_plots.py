@@ -138,7 +138,7 @@ def test_isoflop_plot_shows_valleys_and_optima():
     from tests.test_decisions import simulate_isoflop
 
     runs = simulate_isoflop(0)
-    result = bs.isoflop(runs, draws=200, tune=300, chains=2, seed=1)
+    result = bs.isoflop(runs, draws=200, tune=300, chains=2, seed=1, warn=False)  # short chains: a figure test
     figure = plot_isoflop(result, runs)
     valley_ax, frontier_ax = figure.axes
     assert valley_ax.get_xscale() == "log" and valley_ax.get_xlabel() == "parameters N"
