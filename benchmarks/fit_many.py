@@ -59,7 +59,10 @@ def serial(jobs: list[dict]) -> tuple[list[bs.Fit], float, list[float], int]:
     start = time.perf_counter()
     for job in jobs:
         began = time.perf_counter()
-        fits.append(bs.fit(**{k: v for k, v in job.items() if k != "name"}, warn=False))
+        try:
+            fits.append(bs.fit(**{k: v for k, v in job.items() if k != "name"}, warn=False))
+        except bs.SamplingError:  # a refused fit: fit_many reports it as that job's failure
+            fits.append(None)
         seconds.append(time.perf_counter() - began)
     return fits, time.perf_counter() - start, seconds, sampling.cache_info()["compiled_models"]
 
@@ -132,7 +135,9 @@ def main() -> None:
     done = [o for o in run["outcomes"] if o.status == "done"]
     worker_seconds = sum(o.seconds for o in done)
     overhead = (run["wall"] * workers - worker_seconds) / len(jobs)
-    equal = sum(same_draws(a, b) for a, b in zip(run["fits"], serial_fits, strict=True) if isinstance(a, bs.Fit))
+    pairs = list(zip(run["fits"], serial_fits, strict=True))
+    equal = sum(same_draws(a, b) for a, b in pairs if isinstance(a, bs.Fit) and b is not None)
+    same_failures = sum(isinstance(a, bs.FailedFit) and b is None for a, b in pairs)
     print(
         f"fit_many    : {run['wall']:7.1f} s wall on {workers} worker processes "
         f"(+ {run['startup']:.1f} s to start them), {run['compiled']} models compiled, "
@@ -142,7 +147,10 @@ def main() -> None:
         f"overhead    : {overhead:.3f} s of worker time per fit not spent fitting "
         f"(scheduling, transfer, saving, idle tail); empty task round trip {1e3 * run['round_trip']:.1f} ms"
     )
-    print(f"same draws  : {equal} of {len(jobs)} fits equal the serial fit with the same seed")
+    print(
+        f"same draws  : {equal} of {len(jobs)} fits equal the serial fit with the same seed; "
+        f"{same_failures} jobs refused both ways"
+    )
     memory = max(run["memory"]) / 2**20
     print(f"memory      : {', '.join(f'{m / 2**20:.0f}' for m in run['memory'])} MiB per worker after the sweep")
 
