@@ -3,10 +3,13 @@ to runs simulated from known parameters recovers them without divergences."""
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
 import bayescale as bs
+from bayescale.errors import DataWarning
 from tests.law_designs import DESIGNS, simulate
 
 CATALOG = bs.available_laws()
@@ -50,7 +53,11 @@ def test_prior_predictive_stays_in_the_physical_range(name):
 def test_fit_recovers_simulated_parameters(name):
     design = DESIGNS[name]
     runs = simulate(name, design)
-    result = bs.fit(name, runs, draws=500, tune=500, chains=2, seed=3, scales=design.scales or None, warn=False)
+    with warnings.catch_warnings():
+        # Some designs follow their paper's grid, with few values of an input: the check before
+        # sampling then warns that the runs alone cannot identify every parameter (the priors do).
+        warnings.simplefilter("ignore", DataWarning)
+        result = bs.fit(name, runs, draws=500, tune=500, chains=2, seed=3, scales=design.scales or None, warn=False)
     assert result.diagnostics.divergences == 0, f"{name}: {result.diagnostics.divergences} divergences"
     # Each parameter's central interval at 1 - 1%/k for k parameters: a correct fit misses any of its
     # k truths with probability below 1% (Bonferroni), so a miss points at the law, not at chance.

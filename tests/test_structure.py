@@ -241,6 +241,7 @@ def test_cli_groups_round_trip(tmp_path):
     assert fitted.exit_code == 0, fitted.output
     known = json.loads(_cli("predict", str(path), "--at", "x=1e10", "--group", "c", "--json").stdout)[0]
     new = json.loads(_cli("predict", str(path), "--at", "x=1e10", "--json").stdout)[0]
+    known, new = known["law"], new["law"]
     assert known["lower"] > 2.0
     assert new["upper"] - new["lower"] > known["upper"] - known["lower"]
     loaded = bs.load_fit(path)
@@ -257,7 +258,8 @@ def test_cli_series_round_trip(tmp_path):
     result = _cli("predict", str(path), "--at", "x=1e9", "--series", "r0", "--json")
     assert result.exit_code == 0, result.output
     point = json.loads(result.stdout)[0]
-    assert point["predictive_lower"] < point["median"] < point["predictive_upper"]
+    new_run = point["new_run"]
+    assert new_run["lower"] < new_run["median"] < new_run["upper"]
     assert point["distance"] > 0 and point["sd_discrepancy"] > 0
 
 

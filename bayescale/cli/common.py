@@ -108,6 +108,7 @@ def user_errors(command):
     def wrapper(*args, **kwargs):
         try:
             with warnings.catch_warnings():
+                warnings.filterwarnings("default", category=UserWarning)  # always shown as a line, never raised
                 warnings.showwarning = functools.partial(_show_warning, warnings.showwarning)
                 return command(*args, **kwargs)
         except BayescaleInputError as problem:
