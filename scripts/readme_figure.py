@@ -1,6 +1,6 @@
 """Regenerate docs/extrapolation.png, the figure shown in README.md.
 
-    python scripts/readme_figure.py
+python scripts/readme_figure.py
 """
 
 from pathlib import Path
