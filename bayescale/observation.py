@@ -69,9 +69,7 @@ def _evaluated(spec: ModelSpec, data: ModelData, posterior: xr.Dataset) -> tuple
     return fn(*values), names
 
 
-def evaluate(spec: ModelSpec, data: ModelData, posterior: xr.Dataset) -> dict[str, dict[str, np.ndarray]]:
-    """Per output: ``loglik``, ``location`` and ``scale`` of each row's observation, (chain, draw, run)."""
-    results, _ = _evaluated(spec, data, posterior)
+def _per_output(spec: ModelSpec, results: list[np.ndarray], posterior: xr.Dataset) -> dict[str, dict[str, np.ndarray]]:
     chains, draws = posterior.sizes["chain"], posterior.sizes["draw"]
     out = {}
     for i, output in enumerate(spec.law.outputs):
@@ -83,25 +81,30 @@ def evaluate(spec: ModelSpec, data: ModelData, posterior: xr.Dataset) -> dict[st
     return out
 
 
-def log_prior(spec: ModelSpec, data: ModelData, posterior: xr.Dataset) -> xr.Dataset:
-    """The ``log_prior`` group: each sampled variable's log prior density at its draws, with the
-    posterior's dims (``arviz_stats.psense`` power-scales it to check prior sensitivity)."""
-    results, names = _evaluated(spec, data, posterior)
-    first = 3 * len(spec.law.outputs)
+def _log_prior(spec: ModelSpec, results: list[np.ndarray], names: list[str], posterior: xr.Dataset) -> xr.Dataset:
+    """Each sampled variable's log prior density at its draws, with the posterior's dims
+    (``arviz_stats.psense`` power-scales it to check prior sensitivity)."""
     variables = {}
-    for name, value in zip(names, results[first:], strict=True):
+    for name, value in zip(names, results[3 * len(spec.law.outputs) :], strict=True):
         draws = posterior[name]
         stacked = np.broadcast_to(value, (draws.sizes["chain"] * draws.sizes["draw"], *draws.shape[2:]))
         variables[name] = (draws.dims, stacked.reshape(draws.shape))
     return xr.Dataset(variables, coords={d: posterior[d] for d in posterior.dims})
 
 
+def evaluate(spec: ModelSpec, data: ModelData, posterior: xr.Dataset) -> dict[str, dict[str, np.ndarray]]:
+    """Per output: ``loglik``, ``location`` and ``scale`` of each row's observation, (chain, draw, run)."""
+    results, _ = _evaluated(spec, data, posterior)
+    return _per_output(spec, results, posterior)
+
+
 def observation_groups(
     spec: ModelSpec, data: ModelData, posterior: xr.Dataset, seed: int | None = 0
 ) -> dict[str, xr.Dataset]:
     """The ``log_likelihood``, ``posterior_predictive`` (dims chain, draw, run) and ``log_prior``
-    groups of a fit."""
-    evaluated = evaluate(spec, data, posterior)
+    groups of a fit, from one evaluation of the compiled observation model."""
+    results, names = _evaluated(spec, data, posterior)
+    evaluated = _per_output(spec, results, posterior)
     rng = np.random.default_rng(seed)
     coords = {"chain": posterior["chain"].values, "draw": posterior["draw"].values}
     dims = ("chain", "draw", RUN_DIM)
@@ -117,7 +120,7 @@ def observation_groups(
     return {
         "log_likelihood": xr.Dataset(loglik, coords=coords),
         "posterior_predictive": xr.Dataset(predictive, coords=coords),
-        "log_prior": log_prior(spec, data, posterior),
+        "log_prior": _log_prior(spec, results, names, posterior),
     }
 
 
