@@ -27,9 +27,7 @@ law = Law(
     output=Output("loss", "L", "nats/token"),
     params={
         "E": Param(Prior("LogNormal", mu=np.log(1.7), sigma=0.3), "irreducible loss of web text, 1.5-2 nats"),
-        "N_c": Param(
-            Prior("LogNormal", mu=np.log(0.1), sigma=2.0), "with a floor the critical size is far below Kaplan's"
-        ),
+        "N_c": Param(Prior("LogNormal", mu=np.log(0.1), sigma=2.0), "with a floor the critical size is far below Kaplan's"),
         "alpha_N": Param(Prior("LogNormal", mu=np.log(0.3), sigma=0.6), "size exponents with a floor are 0.3-0.4"),
         "D_c": Param(Prior("LogNormal", mu=np.log(0.1), sigma=2.0), "critical data, likewise far below Kaplan's"),
         "alpha_D": Param(Prior("LogNormal", mu=np.log(0.3), sigma=0.6), "data exponents with a floor are 0.3-0.4"),
