@@ -19,6 +19,7 @@ Every table also reports the sampler's health (divergences, largest R-hat, small
     python benchmarks/pooling.py                    # everything at the default sampler settings
     python benchmarks/pooling.py --only overtraining
     python benchmarks/pooling.py --quick            # short chains, as the notebook runs them
+    python benchmarks/pooling.py --only model_families --sets A,B,C   # a subset of the scaled sets
 """
 
 from __future__ import annotations
@@ -337,6 +338,7 @@ def family_study(
     train, targets = family_runs()
     if sets is not None:
         train, targets = train[train["scaled_set"].isin(sets)], targets.loc[sorted(sets)]
+        left_out = tuple(name for name in left_out if name in sets)
     sep_scores, sep_health, sep_seconds = family_separate(train, targets, settings, seed)
     rows = {"separate fits": summary_row(sep_scores, sep_health, sep_seconds)}
     scores = [sep_scores.assign(variant="separate fits")]
@@ -449,6 +451,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="short chains (draws=400, tune=500, chains=2)")
     parser.add_argument("--only", default=None, help="run only the study whose name contains this text")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--sets", default=None, help="model_families: only these scaled sets (comma-separated)")
     parser.add_argument("--out", default=None, help="write each study's per-target scores to <out>_<study>.csv")
     args = parser.parse_args()
     if not DATA.is_dir():
@@ -461,7 +464,8 @@ def main() -> None:
         if args.only and args.only not in name:
             continue
         start = time.perf_counter()
-        table, scores = study(settings, args.seed)
+        options = {"sets": args.sets.split(",")} if args.sets and name == "model_families" else {}
+        table, scores = study(settings, args.seed, **options)
         print(f"\n== {name} ({time.perf_counter() - start:.0f} s; {settings})")
         print(table.round(3).to_string())
         if name in DETAIL:
