@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import numpy as np
 import typer
@@ -27,9 +27,6 @@ from bayescale.cli.common import (
     user_errors,
 )
 from bayescale.errors import BayescaleInputError, check_interval, check_number, check_seed, check_whole
-
-if TYPE_CHECKING:
-    pass
 
 Cost = lazy("bayescale.cost", "Cost")
 compare_recipes = lazy("bayescale.decisions", "compare_recipes")
