@@ -1,8 +1,9 @@
 """Learn how fast the law's error grows beyond the runs, by leave-future-out inside the runs.
 
 The runs are ordered along the scale coordinate (see :mod:`bayescale.structure`). At each
-cut the model is refitted, with short chains and the compiled model reused, on the runs
-below the cut and asked to predict those above: their errors beyond the refit's own
+cut the model is refitted on the runs below the cut (short chains, the compiled model reused,
+the optimizer that places the chains started from the modes of the fit on all runs) and
+asked to predict those above: their errors beyond the refit's own
 predictive spread, against their distance beyond the refit's runs, are the evidence about
 the discrepancy's growth (:mod:`bayescale.discrepancy`). With several series, a series is
 never split: whole series are held out, ordered by their largest row.
@@ -21,7 +22,7 @@ from bayescale.model import SERIES_DIM, SERIES_OFFSET, ModelSpec, model_data
 from bayescale.predict import law_mean
 from bayescale.predictive import Posterior
 from bayescale.runs import Runs
-from bayescale.sampling import SamplerSettings, sample_posterior
+from bayescale.sampling import SamplerSettings, known_modes, sample_posterior
 from bayescale.structure import log_inputs, scale_coordinate
 
 CUTS = (0.5, 0.6, 0.7, 0.8)
@@ -113,11 +114,12 @@ def leave_future_out(
     masks = cut_masks(spec, runs, scales)
     counts = np.sum([~m for m in masks], axis=0) if masks else np.zeros(len(runs))
     refit_settings = replace(settings, **REFIT, progress=False)
+    near = known_modes(spec, model_data(spec, runs, scales), settings) if masks else None
     parts = []
     for i, fitted in enumerate(masks):
         sub = runs.subset(np.flatnonzero(fitted))
         seed = None if settings.seed is None else settings.seed + 7919 * (i + 1)
-        refit = sample_posterior(spec, model_data(spec, sub, scales), replace(refit_settings, seed=seed))
+        refit = sample_posterior(spec, model_data(spec, sub, scales), replace(refit_settings, seed=seed), near)
         part = _held_out_evidence(spec, runs, fitted, scales, refit["posterior"].to_dataset(), 1.0 / counts[~fitted], i)
         parts.append(replace(part, weight=part.weight * independent_share(part)))
     return HeldOut.concat(parts), len(parts)

@@ -198,11 +198,16 @@ def _drop_object_vars(tree: xr.DataTree) -> xr.DataTree:
     return tree.assign({"sample_stats": xr.DataTree(stats[keep])})
 
 
-def _sample_nutpie(spec: ModelSpec, data: ModelData, settings: SamplerSettings) -> xr.DataTree:
+def _sample_nutpie(spec: ModelSpec, data: ModelData, settings: SamplerSettings, near=None) -> xr.DataTree:
     compiled = compiled_model(spec, data, settings.backend)
-    if settings.init == "modes" and settings.backend == "numba":  # modes are found with the compiled density
-        compiled = start_near_modes(compiled, spec, data, settings.seed)
+    if _starts_near_modes(settings):
+        compiled = start_near_modes(compiled, spec, data, settings.seed, near)
     return run_nutpie(compiled, settings)
+
+
+def _starts_near_modes(settings: SamplerSettings) -> bool:
+    """Whether chains start near modes: nutpie's compiled model, whose density the optimizer calls."""
+    return settings.sampler == "nutpie" and settings.init == "modes" and settings.backend == "numba"
 
 
 # -- starting points -------------------------------------------------------------------------
@@ -252,26 +257,42 @@ def prior_starts(spec: ModelSpec, data: ModelData, count: int, seed: int | None)
     return np.array([np.concatenate([np.ravel(draw(int(s))[n]) for n in names]) for s in seeds])
 
 
-def posterior_modes(spec: ModelSpec, data: ModelData, seed: int | None) -> list[Mode]:
-    """The posterior's modes on ``data``, found from prior draws and the default start (memoized)."""
+def posterior_modes(spec: ModelSpec, data: ModelData, seed: int | None, near: np.ndarray | None = None) -> list[Mode]:
+    """The posterior's modes on ``data`` (memoized), found from prior draws and the default start,
+    or from the rows of ``near`` (points already known to be close, such as the modes on more runs)."""
     compiled = compiled_model(spec, data)
-    key = (*cache_key(spec, data), seed, *(np.asarray(v).tobytes() for v in data.values()))
+    hint = b"" if near is None else np.asarray(near).tobytes()
+    key = (*cache_key(spec, data), seed, hint, *(np.asarray(v).tobytes() for v in data.values()))
     if key not in _found_modes:
-        starts = np.vstack([prior_starts(spec, data, OPTIMIZATION_STARTS, seed), compiled.initial_point_func(seed)])
+        if near is None:
+            starts = np.vstack([prior_starts(spec, data, OPTIMIZATION_STARTS, seed), compiled.initial_point_func(seed)])
+        else:
+            starts = np.atleast_2d(near)
         _found_modes[key] = find_modes(log_density(compiled), starts)
         if len(_found_modes) > CACHE_SIZE:
             _found_modes.popitem(last=False)
     return _found_modes[key]
 
 
-def start_near_modes(compiled, spec: ModelSpec, data: ModelData, seed: int | None):
-    """The compiled model with each chain starting near a posterior mode (picked by its mass).
+def known_modes(spec: ModelSpec, data: ModelData, settings: SamplerSettings) -> np.ndarray | None:
+    """The points of the modes a fit with ``settings`` on ``data`` started near (rows; memoized, so
+    free after that fit), or None when its chains do not start near modes. Refits on part of
+    the runs optimize from these instead of from fresh prior draws."""
+    if not _starts_near_modes(settings):
+        return None
+    modes = posterior_modes(spec, data, settings.seed)
+    return np.array([m.point for m in modes]) if modes else None
+
+
+def start_near_modes(compiled, spec: ModelSpec, data: ModelData, seed: int | None, near: np.ndarray | None = None):
+    """The compiled model with each chain starting near a posterior mode (picked by its mass);
+    ``near`` as in :func:`posterior_modes`.
 
     nutpie asks for a start with a seed per chain; the start is a function of that seed, so
     the same seed gives the same starts. Falls back to nutpie's default start when no
     optimization reached a finite density.
     """
-    modes = posterior_modes(spec, data, seed)
+    modes = posterior_modes(spec, data, seed, near)
     if not modes:
         return compiled
     weights = mode_weights(modes)
@@ -300,12 +321,15 @@ def _sample_pymc(spec: ModelSpec, data: ModelData, settings: SamplerSettings) ->
     return xr.DataTree.from_dict({f"/{g}": node.to_dataset() for g, node in groups.items()})
 
 
-def sample_posterior(spec: ModelSpec, data: ModelData, settings: SamplerSettings) -> xr.DataTree:
-    """Posterior and sample statistics of ``spec`` on ``data``."""
+def sample_posterior(
+    spec: ModelSpec, data: ModelData, settings: SamplerSettings, near: np.ndarray | None = None
+) -> xr.DataTree:
+    """Posterior and sample statistics of ``spec`` on ``data``; ``near``: points (rows) to find
+    the modes from, as in :func:`posterior_modes`."""
     with _start_failures(spec):
         if settings.sampler == "nutpie":
             try:
-                return _sample_nutpie(spec, data, settings)
+                return _sample_nutpie(spec, data, settings, near)
             except ImportError:
                 log.warning("nutpie is not installed: sampling with PyMC's NUTS instead")
         return _sample_pymc(spec, data, settings)

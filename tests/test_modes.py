@@ -41,3 +41,33 @@ def test_starts_stay_near_the_chosen_mode():
     # all from the mode at 3 (weight 1), spread by its s.d. of 0.5 and never moved beyond 2
     assert np.all(np.abs(starts - 3) <= 2)
     assert abs(starts.std() - 0.5) < 0.05
+
+
+def test_refits_on_fewer_runs_find_their_mode_from_the_full_fits_modes():
+    """Leave-future-out refits optimize from the full fit's modes, not from fresh prior draws:
+    on the smaller Chinchilla runs both ways reach the same mode (to the optimizer's tolerance),
+    from one start instead of nine; with the callback backend no modes are used at all."""
+    from dataclasses import replace
+
+    import bayescale as bs
+    from bayescale import datasets
+    from bayescale.model import ModelSpec, model_data, resolve_scales
+    from bayescale.sampling import SamplerSettings, known_modes, posterior_modes
+
+    law = bs.get_law("chinchilla")
+    runs = bs.load_runs(datasets.load("chinchilla"), law)
+    spec = ModelSpec.create(law)
+    scales = resolve_scales(law, runs)
+    settings = SamplerSettings(seed=3)
+    near = known_modes(spec, model_data(spec, runs, scales), settings)
+    flops = runs.column("params") * runs.column("tokens")
+    smaller = model_data(spec, runs.subset(np.flatnonzero(flops <= np.quantile(flops, 0.5))), scales)
+    fresh = posterior_modes(spec, smaller, settings.seed)
+    hinted = posterior_modes(spec, smaller, settings.seed, near)
+
+    assert near.shape == (1, len(fresh[0].point))
+    assert sum(m.starts for m in hinted) == 1 and sum(m.starts for m in fresh) == 9
+    np.testing.assert_allclose(hinted[0].point, fresh[0].point, atol=1e-3)
+    assert abs(hinted[0].log_density - fresh[0].log_density) < 1e-6
+    assert not np.allclose(near[0], hinted[0].point, atol=1e-2)  # the smaller runs' mode is elsewhere
+    assert known_modes(spec, smaller, replace(settings, backend="callback")) is None
