@@ -331,11 +331,12 @@ def family_study(
     variants: tuple[str, ...] = tuple(FAMILY_VARIANTS),
     left_out: tuple[str, ...] = LEFT_OUT,
     sets: list[str] | None = None,
+    checkpoints: int = CHECKPOINTS_PER_MODEL,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Per-set fits; each joint variant (known groups, scored with the engine's distances and with
     each set's own), and refitted without each set of ``left_out`` (a new group). ``sets`` limits
-    the study to some scaled sets."""
-    train, targets = family_runs()
+    the study to some scaled sets; ``checkpoints`` is how many checkpoints per model are kept."""
+    train, targets = family_runs(checkpoints)
     if sets is not None:
         train, targets = train[train["scaled_set"].isin(sets)], targets.loc[sorted(sets)]
         left_out = tuple(name for name in left_out if name in sets)
@@ -452,6 +453,9 @@ def main() -> None:
     parser.add_argument("--only", default=None, help="run only the study whose name contains this text")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--sets", default=None, help="model_families: only these scaled sets (comma-separated)")
+    parser.add_argument(
+        "--checkpoints", type=int, default=CHECKPOINTS_PER_MODEL, help="model_families: checkpoints kept per model"
+    )
     parser.add_argument("--out", default=None, help="write each study's per-target scores to <out>_<study>.csv")
     args = parser.parse_args()
     if not DATA.is_dir():
@@ -464,7 +468,9 @@ def main() -> None:
         if args.only and args.only not in name:
             continue
         start = time.perf_counter()
-        options = {"sets": args.sets.split(",")} if args.sets and name == "model_families" else {}
+        options = {}
+        if name == "model_families":
+            options = {"sets": args.sets.split(",") if args.sets else None, "checkpoints": args.checkpoints}
         table, scores = study(settings, args.seed, **options)
         print(f"\n== {name} ({time.perf_counter() - start:.0f} s; {settings})")
         print(table.round(3).to_string())
