@@ -281,7 +281,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="a few curves and scaled sets only")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--only", default=None, help="run only splits whose name contains this text")
+    parser.add_argument(
+        "--only", default=None, help="run only splits whose name contains this text (several: comma-separated)"
+    )
     parser.add_argument("--out", default=None, help="write per-target rows to this CSV")
     parser.add_argument("--workers", type=int, default=None, help="fit_many's worker processes (cores // chains)")
     parser.add_argument("--sensitivity", action="store_true", help="also redraw the growth with other evidence weights")
@@ -289,7 +291,8 @@ def main() -> None:
     if not DATA.is_dir():
         raise SystemExit(f"no data at {DATA}: this benchmark needs ../shared/data beside the checkout")
     warnings.simplefilter("ignore")
-    selected = [t for t in tasks(args.quick) if not args.only or args.only in t.split]
+    wanted = args.only.split(",") if args.only else None
+    selected = [t for t in tasks(args.quick) if wanted is None or any(w in t.split for w in wanted)]
     jobs = [job for task in selected for job in fit_jobs(task, args.seed)]
     seconds: dict[int, float] = {}
 
