@@ -198,7 +198,9 @@ def _drop_object_vars(tree: xr.DataTree) -> xr.DataTree:
     return tree.assign({"sample_stats": xr.DataTree(stats[keep])})
 
 
-def _sample_nutpie(spec: ModelSpec, data: ModelData, settings: SamplerSettings, near=None) -> xr.DataTree:
+def _sample_nutpie(
+    spec: ModelSpec, data: ModelData, settings: SamplerSettings, near: np.ndarray | None = None
+) -> xr.DataTree:
     compiled = compiled_model(spec, data, settings.backend)
     if _starts_near_modes(settings):
         compiled = start_near_modes(compiled, spec, data, settings.seed, near)

@@ -1,8 +1,15 @@
-"""Finding a posterior's modes by optimization, on log densities known in closed form."""
+"""Finding a posterior's modes by optimization: on log densities known in closed form, and on
+the Chinchilla model when a refit on fewer runs starts from the full fit's modes."""
+
+from dataclasses import replace
 
 import numpy as np
 
+import bayescale as bs
+from bayescale import datasets
+from bayescale.model import ModelSpec, model_data, resolve_scales
 from bayescale.modes import find_modes, mode_weights, start_near
+from bayescale.sampling import SamplerSettings, known_modes, posterior_modes
 
 
 def two_bumps(point: np.ndarray) -> tuple[float, np.ndarray]:
@@ -47,13 +54,6 @@ def test_refits_on_fewer_runs_find_their_mode_from_the_full_fits_modes():
     """Leave-future-out refits optimize from the full fit's modes, not from fresh prior draws:
     on the smaller Chinchilla runs both ways reach the same mode (to the optimizer's tolerance),
     from one start instead of nine; with the callback backend no modes are used at all."""
-    from dataclasses import replace
-
-    import bayescale as bs
-    from bayescale import datasets
-    from bayescale.model import ModelSpec, model_data, resolve_scales
-    from bayescale.sampling import SamplerSettings, known_modes, posterior_modes
-
     law = bs.get_law("chinchilla")
     runs = bs.load_runs(datasets.load("chinchilla"), law)
     spec = ModelSpec.create(law)
