@@ -15,16 +15,18 @@ The number of breaks is a choice: ``make_law(n_breaks)`` builds the law; the cat
 ``make_law(1)``, the form the paper fits most often. Each factor is evaluated as
 exp(-c_i f_i softplus(ln(x / d_i) / f_i)), the same number without overflow at small f_i.
 
-Sampled quantities. The runs pin down the value of y at their centre and the slope where
-the curve bends far better than a, b and c0, which trade off along curved ridges (b is y - a
-extrapolated to x = 1 along the first segment; c0 and c_1 trade off when the bend is wide).
-So the law samples y_c (y at x = 1), r_c (its reducible share, (y_c - a) / y_c) and m_1
-(the slope at the first break, halfway between c0 and c0 + c_1), with c_i, d_i, f_i, and
-reports a = (1 - r_c) y_c, b = r_c y_c / (the product above at x = 1) and c0 = m_1 - c_1 / 2
-beside them. Break i's prior is centred at 10^(-1.5 + 3 (i - 1/2) / n) (evenly over the
-three decades around the centre of the runs), with a width of 0.75 / n decades: a break far
-outside the runs changes nothing the runs can see, and letting the prior put much mass
-there splits the posterior into separate modes (break before the runs, inside, after).
+Sampled quantities. The runs pin down the value of y at their centre and its slope there far
+better than a, b and c0, which trade off along curved ridges (b is y - a extrapolated to x = 1
+along the first segment; on a nearly straight curve the reducible share and the slope of the
+reducible part trade off, since only their product, the slope of y, is seen). So the law
+samples y_c (y at x = 1), r_c (its reducible share, (y_c - a) / y_c) and g_c (the slope of y
+there on a log-log plot, -d ln y / d ln x = r_c times the slope of y - a), with c_i, d_i,
+f_i, and reports a = (1 - r_c) y_c, b = r_c y_c / (the product above at x = 1) and
+c0 = g_c / r_c - sum_i c_i sigmoid(-ln(d_i) / f_i) beside them. Break i's prior is centred at
+10^(-1.5 + 3 (i - 1/2) / n) (evenly over the three decades around the centre of the runs), with
+a width of 0.75 / n decades: a break far outside the runs changes nothing the runs can see,
+and letting the prior put much mass there splits the posterior into separate modes (break
+before the runs, inside, after).
 """
 
 import inspect
@@ -57,9 +59,14 @@ def bnsl(x, a, b, c0, breaks):
     return a + b * reducible_shape(x, c0, breaks)
 
 
-def paper_parameters(y_c, r_c, m_1, breaks) -> dict:
-    """a, b and c0 from the value at the centre, its reducible share and the slope at the first break."""
-    c0 = m_1 - breaks[0][0] / 2
+def paper_parameters(y_c, r_c, g_c, breaks) -> dict:
+    """a, b and c0 from the value at the centre, its reducible share and its log-log slope there.
+
+    The slope of y - a at x = 1 is c0 + sum_i c_i sigmoid(-ln(d_i) / f_i), and g_c is r_c times it.
+    """
+    import pytensor.tensor as pt
+
+    c0 = g_c / r_c - sum(c * pt.sigmoid(-pt.log(d) / f) for c, d, f in breaks)
     return {"a": (1 - r_c) * y_c, "b": r_c * y_c / reducible_shape(1.0, c0, breaks), "c0": c0}
 
 
@@ -99,10 +106,11 @@ def make_law(n_breaks: int = 1) -> Law:
             "share of y at the centre that more scale removes, (y_c - a) / y_c: any share in (0, 1), "
             "most often under one half (median 0.31, 90% within 0.05-0.70)",
         ),
-        "m_1": Param(
-            Prior("Normal", mu=0.3, sigma=0.3),
-            "slope at the first break, c0 + c_1 / 2: with c0 of 0-0.5 in Caballero's fits and a "
-            "slope change of either sign, mostly 0-0.8",
+        "g_c": Param(
+            Prior("Normal", mu=0.1, sigma=0.15),
+            "log-log slope of y at the centre of the runs, r_c times the slope of y - a: a share "
+            "of about 0.3 times slopes of 0-0.8 (c0 of 0-0.5 in Caballero's fits, and a slope "
+            "change of either sign), so mostly -0.15 to 0.35",
         ),
     }
     for i in range(1, n_breaks + 1):
@@ -113,7 +121,7 @@ def make_law(n_breaks: int = 1) -> Law:
 
     def split(values):
         breaks = [(values[f"c_{i}"], values[f"d_{i}"], values[f"f_{i}"]) for i in range(1, n_breaks + 1)]
-        return paper_parameters(values["y_c"], values["r_c"], values["m_1"], breaks), breaks
+        return paper_parameters(values["y_c"], values["r_c"], values["g_c"], breaks), breaks
 
     def mean(*args, **kwargs):
         values = signature.bind(*args, **kwargs).arguments

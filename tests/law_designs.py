@@ -145,9 +145,10 @@ DESIGNS: dict[str, Design] = {
     ),
     "bnsl": Design(
         lambda rng: {"x": np.geomspace(1e3, 1e9, 40)},
-        # a = 1, b = 1 and c0 = 0.1 as sampled: y_c = a + b 2^(-c_1 f_1), r_c = (y_c - a) / y_c, m_1 = c0 + c_1 / 2
+        # a = 1, b = 1 and c0 = 0.1 as sampled: y_c = a + b 2^(-c_1 f_1), r_c = (y_c - a) / y_c,
+        # g_c = r_c (c0 + c_1 / 2) (the break at x = 1 is half done there)
         {"a": 1.0, "b": 1.0, "c0": 0.1, "c_1": 0.4, "d_1": 1.0, "f_1": 0.3}
-        | {"y_c": 1 + 2**-0.12, "r_c": 2**-0.12 / (1 + 2**-0.12), "m_1": 0.3},
+        | {"y_c": 1 + 2**-0.12, "r_c": 2**-0.12 / (1 + 2**-0.12), "g_c": 0.3 * 2**-0.12 / (1 + 2**-0.12)},
         noise={"sigma": 0.01},
         scales={"x": 1e6},
         seed=1,  # dataset 0 puts b and c0 (both set by the runs below the break) just outside
