@@ -119,7 +119,7 @@ def leave_future_out(
     for i, fitted in enumerate(masks):
         sub = runs.subset(np.flatnonzero(fitted))
         seed = None if settings.seed is None else settings.seed + 7919 * (i + 1)
-        refit = sample_posterior(spec, model_data(spec, sub, scales), replace(refit_settings, seed=seed), near)
+        refit = sample_posterior(spec, model_data(spec, sub, scales), replace(refit_settings, seed=seed), near, False)
         part = _held_out_evidence(spec, runs, fitted, scales, refit["posterior"].to_dataset(), 1.0 / counts[~fitted], i)
         parts.append(replace(part, weight=part.weight * independent_share(part)))
     return HeldOut.concat(parts), len(parts)

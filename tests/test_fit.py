@@ -257,3 +257,20 @@ def test_callback_backend_gives_the_same_draws_as_numba(simulated_runs):
         np.testing.assert_array_equal(numba.posterior[name].values, callback.posterior[name].values)
     with pytest.raises(bs.BayescaleInputError, match="backend='jax'"):
         bs.fit("chinchilla", simulated_runs, backend="jax")
+
+
+def test_draws_without_sample_statistics_are_the_same_draws(simulated_runs):
+    """Leave-future-out refits skip converting nutpie's sample statistics; the posterior's draws,
+    dims and coords must be what the full conversion gives, with a group dimension too."""
+    from bayescale.model import ModelSpec, model_data, resolve_scales
+
+    law = bs.get_law("chinchilla")
+    grouped = simulated_runs.assign(dataset=np.where(np.arange(len(simulated_runs)) % 2, "web", "code"))
+    settings = sampling.SamplerSettings(draws=50, tune=50, chains=2, seed=4)
+    for spec, groups in ((ModelSpec.create(law), None), (ModelSpec.create(law, varying=["E"]), "dataset")):
+        runs = bs.load_runs(grouped, law, groups=groups)
+        data = model_data(spec, runs, resolve_scales(law, runs))
+        full = sampling.sample_posterior(spec, data, settings)
+        draws_only = sampling.sample_posterior(spec, data, settings, statistics=False)
+        assert list(draws_only.children) == ["posterior"]
+        xr.testing.assert_equal(full["posterior"].to_dataset(), draws_only["posterior"].to_dataset())  # attrs: a timestamp
