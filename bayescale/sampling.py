@@ -9,9 +9,12 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import dataclasses
+import functools
 import logging
+import threading
 import warnings
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -97,13 +100,26 @@ def compile_nutpie(model, backend: Backend = "numba"):
         return nutpie.compile_pymc_model(model)
 
 
+def one_at_a_time(function: Callable) -> Callable:
+    """``function`` behind a lock. PyMC's jittered start reseeds shared random generators and
+    then draws, so two chains' threads calling it at once could swap or repeat their starts."""
+    lock = threading.Lock()
+
+    @functools.wraps(function)
+    def locked(*args, **kwargs):
+        with lock:
+            return function(*args, **kwargs)
+
+    return locked
+
+
 def _compile_callback(model):
     """nutpie model whose logp, gradient and draws come from PyTensor's Numba functions via Python."""
     import nutpie.compile_pymc as nutpie_pymc
     from nutpie.compiled_pyfunc import from_pyfunc
     from pymc.initial_point import make_initial_point_fn
 
-    start = make_initial_point_fn(model=model, return_transformed=True, jitter_rvs=set(model.free_RVs))
+    start = one_at_a_time(make_initial_point_fn(model=model, return_transformed=True, jitter_rvs=set(model.free_RVs)))
     n_dim, _, logp_fn, expand_fn, initial_point, shape_info, reparameterized = nutpie_pymc._make_functions(
         model, mode="NUMBA", compute_grad=True, join_expanded=False, pymc_initial_point_fn=start
     )

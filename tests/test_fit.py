@@ -259,6 +259,25 @@ def test_callback_backend_gives_the_same_draws_as_numba(simulated_runs):
         bs.fit("chinchilla", simulated_runs, backend="jax")
 
 
+def test_callback_starts_depend_only_on_the_seed_when_chains_ask_at_once(simulated_runs):
+    """nutpie asks for each chain's start from its own thread. PyMC's jittered start reseeds
+    shared generators and then draws, so without a lock concurrent calls crash or swap starts."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from bayescale.model import ModelSpec, model_data, resolve_scales
+
+    law = bs.get_law("chinchilla")
+    runs = bs.load_runs(simulated_runs, law)
+    spec = ModelSpec.create(law)
+    compiled = sampling.compiled_model(spec, model_data(spec, runs, resolve_scales(law, runs)), "callback")
+    start = compiled._make_initial_points  # the function nutpie calls per chain
+    seeds = range(200)
+    serial = [np.asarray(start(s)) for s in seeds]
+    with ThreadPoolExecutor(8) as pool:
+        concurrent = [np.asarray(p) for p in pool.map(start, seeds)]
+    assert all(np.array_equal(a, b) for a, b in zip(serial, concurrent, strict=True))
+
+
 def test_draws_without_sample_statistics_are_the_same_draws(simulated_runs):
     """Leave-future-out refits skip converting nutpie's sample statistics; the posterior's draws,
     dims and coords must be what the full conversion gives, with a group dimension too."""
