@@ -80,20 +80,31 @@ def _finite(value: float, default: float = np.inf) -> float:
 
 
 def _per_param(tree: xr.DataTree, names: Sequence[str], **kwargs) -> dict[str, float]:
-    fn = arviz_stats.rhat if kwargs.pop("rhat", False) else arviz_stats.ess
-    ds = fn(tree, var_names=list(names), **kwargs)
-    ds = ds.to_dataset() if isinstance(ds, xr.DataTree) else ds
-    out = {}
+    """R-hat (``rhat=True``) or ESS (``method=...``) of each of ``names``, one array call for all.
+
+    A parameter with a group or series dimension gets one value per label, e.g. ``E[c4]``.
+    """
+    from arviz_stats.base import array_stats
+    from arviz_stats.validate import validate_ci_prob
+
+    fn = array_stats.rhat if kwargs.pop("rhat", False) else array_stats.ess
+    if kwargs.get("method") == "tail":  # the quantiles ArviZ's own tail ESS uses
+        kwargs["prob"] = validate_ci_prob(None)
+    posterior = tree["posterior"]
+    labels, rows = [], []
     for name in names:
-        values = ds[name]
-        if values.ndim == 0:
-            out[name] = float(values)
-        else:  # one value per group or series: label each, e.g. E[c4]
-            dim = values.dims[0]
-            out.update(
-                {f"{name}[{label}]": float(v) for label, v in zip(values[dim].values, values.values, strict=True)}
-            )
-    return out
+        values = posterior[name].transpose("chain", "draw", ...)
+        if values.ndim == 2:
+            labels.append(name)
+            rows.append(values.values[None])
+        else:
+            dim = values.dims[2]
+            labels.extend(f"{name}[{label}]" for label in values[dim].values)
+            rows.append(np.moveaxis(values.values.reshape(*values.shape[:2], -1), -1, 0))
+    if not rows:
+        return {}
+    result = fn(np.concatenate(rows), chain_axis=-2, draw_axis=-1, **kwargs)
+    return {label: float(v) for label, v in zip(labels, np.atleast_1d(result), strict=True)}
 
 
 def _listed(names: list[str], values: dict[str, float], fmt: str, limit: int = 3) -> str:
