@@ -88,8 +88,9 @@ def compile_nutpie(model, backend: Backend = "numba"):
     ``"numba"``: nutpie's compiled C wrappers around PyTensor's Numba function; the wrappers
     are rebuilt in every process (about 5 s), then every gradient is a C call. ``"callback"``:
     nutpie calls PyTensor's Numba function through Python; it compiles in a third of the time
-    but samples about half as fast, as chains take turns holding the interpreter lock. The
-    same seed gives the same draws with either.
+    but samples on one core, as every call holds the interpreter lock (its chains run one
+    after another in one thread: in parallel threads they queue for the lock, about 40%
+    slower). The same seed gives the same draws with either.
     """
     import nutpie
 
@@ -174,6 +175,7 @@ def run_nutpie(compiled, settings: SamplerSettings, statistics: bool = True) -> 
         draws=settings.draws,
         tune=settings.tune,
         chains=settings.chains,
+        cores=1 if _is_callback(compiled) else None,  # see compile_nutpie
         seed=settings.seed,
         adaptation="low_rank",
         target_accept=settings.target_accept,
@@ -248,13 +250,32 @@ def _sample_nutpie(
 ) -> xr.DataTree:
     compiled = compiled_model(spec, data, settings.backend)
     if _starts_near_modes(settings):
-        compiled = start_near_modes(compiled, spec, data, settings.seed, near)
+        compiled = start_near_modes(compiled, spec, data, settings.seed, near, settings.backend)
     return run_nutpie(compiled, settings, statistics)
 
 
 def _starts_near_modes(settings: SamplerSettings) -> bool:
     """Whether chains start near modes: nutpie's compiled model, whose density the optimizer calls."""
-    return settings.sampler == "nutpie" and settings.init == "modes" and settings.backend == "numba"
+    return settings.sampler == "nutpie" and settings.init == "modes"
+
+
+def _is_callback(compiled) -> bool:
+    """Whether a nutpie model calls its density through Python (the ``"callback"`` backend)."""
+    return hasattr(compiled, "_make_logp_func")
+
+
+def _default_start(compiled, seed: int | None) -> np.ndarray:
+    """nutpie's own start for ``seed``: PyMC's jittered initial point."""
+    return np.asarray(
+        compiled._make_initial_points(seed) if _is_callback(compiled) else compiled.initial_point_func(seed)
+    )
+
+
+def _with_start(compiled, initial_point: Callable):
+    """The compiled model asking ``initial_point(seed)`` for each chain's start."""
+    if _is_callback(compiled):
+        return dataclasses.replace(compiled, _make_initial_points=initial_point)
+    return dataclasses.replace(compiled, initial_point_func=initial_point)
 
 
 # -- starting points -------------------------------------------------------------------------
@@ -269,6 +290,8 @@ def log_density(compiled) -> LogDensity:
 
     Calls the same compiled function the sampler calls, so it costs no compilation.
     """
+    if _is_callback(compiled):
+        return _callback_log_density(compiled)
     function = compiled.compiled_logp_func.ctypes
     n_dim = compiled.n_dim
     user_data = compiled.user_data
@@ -283,6 +306,19 @@ def log_density(compiled) -> LogDensity:
             user_data.ctypes.data,
         )  # fmt: skip
         return (float(logp), grad) if status == 0 else (-np.inf, grad)
+
+    return evaluate
+
+
+def _callback_log_density(compiled) -> LogDensity:
+    function = functools.partial(compiled._make_logp_func(), **compiled._shared_data)
+
+    def evaluate(point: np.ndarray) -> tuple[float, np.ndarray]:
+        try:
+            logp, grad = function(np.ascontiguousarray(point, dtype=np.float64))
+        except (ValueError, ArithmeticError):  # a parameter check failed: outside the support
+            return -np.inf, np.zeros(len(point))
+        return (logp, np.asarray(grad)) if np.isfinite(logp) else (-np.inf, np.asarray(grad))
 
     return evaluate
 
@@ -304,15 +340,18 @@ def prior_starts(spec: ModelSpec, data: ModelData, count: int, seed: int | None)
     return np.array([np.concatenate([np.ravel(draw(int(s))[n]) for n in names]) for s in seeds])
 
 
-def posterior_modes(spec: ModelSpec, data: ModelData, seed: int | None, near: np.ndarray | None = None) -> list[Mode]:
+def posterior_modes(
+    spec: ModelSpec, data: ModelData, seed: int | None, near: np.ndarray | None = None, backend: Backend = "numba"
+) -> list[Mode]:
     """The posterior's modes on ``data`` (memoized), found from prior draws and the default start,
-    or from the rows of ``near`` (points already known to be close, such as the modes on more runs)."""
-    compiled = compiled_model(spec, data)
+    or from the rows of ``near`` (points already known to be close, such as the modes on more runs);
+    the optimizer calls the density of the model compiled for ``backend``."""
+    compiled = compiled_model(spec, data, backend)
     hint = b"" if near is None else np.asarray(near).tobytes()
-    key = (*cache_key(spec, data), seed, hint, *(np.asarray(v).tobytes() for v in data.values()))
+    key = (*cache_key(spec, data), backend, seed, hint, *(np.asarray(v).tobytes() for v in data.values()))
     if key not in _found_modes:
         if near is None:
-            starts = np.vstack([prior_starts(spec, data, OPTIMIZATION_STARTS, seed), compiled.initial_point_func(seed)])
+            starts = np.vstack([prior_starts(spec, data, OPTIMIZATION_STARTS, seed), _default_start(compiled, seed)])
         else:
             starts = np.atleast_2d(near)
         _found_modes[key] = find_modes(log_density(compiled), starts)
@@ -327,11 +366,18 @@ def known_modes(spec: ModelSpec, data: ModelData, settings: SamplerSettings) -> 
     the runs optimize from these instead of from fresh prior draws."""
     if not _starts_near_modes(settings):
         return None
-    modes = posterior_modes(spec, data, settings.seed)
+    modes = posterior_modes(spec, data, settings.seed, backend=settings.backend)
     return np.array([m.point for m in modes]) if modes else None
 
 
-def start_near_modes(compiled, spec: ModelSpec, data: ModelData, seed: int | None, near: np.ndarray | None = None):
+def start_near_modes(
+    compiled,
+    spec: ModelSpec,
+    data: ModelData,
+    seed: int | None,
+    near: np.ndarray | None = None,
+    backend: Backend = "numba",
+):
     """The compiled model with each chain starting near a posterior mode (picked by its mass);
     ``near`` as in :func:`posterior_modes`.
 
@@ -339,7 +385,7 @@ def start_near_modes(compiled, spec: ModelSpec, data: ModelData, seed: int | Non
     the same seed gives the same starts. Falls back to nutpie's default start when no
     optimization reached a finite density.
     """
-    modes = posterior_modes(spec, data, seed, near)
+    modes = posterior_modes(spec, data, seed, near, backend)
     if not modes:
         return compiled
     weights = mode_weights(modes)
@@ -347,7 +393,7 @@ def start_near_modes(compiled, spec: ModelSpec, data: ModelData, seed: int | Non
     def initial_point(chain_seed=None) -> np.ndarray:
         return start_near(modes, weights, np.random.default_rng(chain_seed))
 
-    return dataclasses.replace(compiled, initial_point_func=initial_point)
+    return _with_start(compiled, initial_point)
 
 
 def _sample_pymc(spec: ModelSpec, data: ModelData, settings: SamplerSettings) -> xr.DataTree:

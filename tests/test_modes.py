@@ -53,7 +53,7 @@ def test_starts_stay_near_the_chosen_mode():
 def test_refits_on_fewer_runs_find_their_mode_from_the_full_fits_modes():
     """Leave-future-out refits optimize from the full fit's modes, not from fresh prior draws:
     on the smaller Chinchilla runs both ways reach the same mode (to the optimizer's tolerance),
-    from one start instead of nine; with the callback backend no modes are used at all."""
+    from one start instead of nine; the callback backend finds the same mode."""
     law = bs.get_law("chinchilla")
     runs = bs.load_runs(datasets.load("chinchilla"), law)
     spec = ModelSpec.create(law)
@@ -70,4 +70,6 @@ def test_refits_on_fewer_runs_find_their_mode_from_the_full_fits_modes():
     np.testing.assert_allclose(hinted[0].point, fresh[0].point, atol=1e-3)
     assert abs(hinted[0].log_density - fresh[0].log_density) < 1e-6
     assert not np.allclose(near[0], hinted[0].point, atol=1e-2)  # the smaller runs' mode is elsewhere
-    assert known_modes(spec, smaller, replace(settings, backend="callback")) is None
+    # the callback backend's optimizer calls the same density through Python: the same mode
+    through_python = known_modes(spec, smaller, replace(settings, backend="callback"))
+    np.testing.assert_allclose(through_python, known_modes(spec, smaller, settings), atol=1e-3)
