@@ -33,22 +33,34 @@ from bayescale.errors import BayescaleInputError, check_seed
 from bayescale.files import check_output_path
 
 DEMO_TARGETS = {"Chinchilla-70B": (70e9, 1.4e12), "Llama-3-405B": (405e9, 15.6e12)}
+DEMO_DRAWS = 500  # per chain, and as many tuning steps: a quick first answer
 
 
 @app.command()
 @user_errors
 def demo(
     seed: Annotated[int, typer.Option(help="Sampler seed.")] = 1,
+    draws: Draws = DEMO_DRAWS,
+    tune: Tune = DEMO_DRAWS,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON only.")] = False,
 ) -> None:
-    """Fit the Chinchilla law to Epoch AI's 240 runs and extrapolate to 70B and 405B models."""
+    """Fit the Chinchilla law to Epoch AI's 240 runs and extrapolate to 70B and 405B models.
+
+    A quick first look: 4 chains of 500 draws after 500 tuning steps, which give each exponent
+    well over 1,000 effective draws; bayescale fit defaults to 1000 and 1000.
+    """
     check_seed(seed, "--seed")
     from bayescale import datasets
     from bayescale.fit import fit
 
     runs = datasets.load("chinchilla").query("not epoch_excluded")
-    err.print(f"Fitting chinchilla to {len(runs)} runs of Hoffmann et al. (2022) ...", highlight=False)
-    result = fit("chinchilla", runs, seed=seed, progress=not as_json, warn=False, backend="callback")
+    err.print(
+        f"Fitting chinchilla to {len(runs)} runs of Hoffmann et al. (2022), 4 chains x {draws} draws ...",
+        highlight=False,
+    )
+    result = fit(
+        "chinchilla", runs, seed=seed, draws=draws, tune=tune, progress=not as_json, warn=False, backend="callback"
+    )
     params, tokens = zip(*DEMO_TARGETS.values(), strict=True)
     predictions = result.predict(params=list(params), tokens=list(tokens), interval=0.9)
     if as_json:
