@@ -11,9 +11,10 @@ independent draws) and the ratio of bayescale's warm fit to the baseline.
 
 With ``--startup`` it times instead what a new user waits for, each in a fresh process and
 repeated (medians): ``import bayescale``, ``bayescale --help``, ``bayescale laws``, and
-``bayescale demo`` with an empty PyTensor compile directory (a machine that never compiled
-the model) and with a filled one; then each way of compiling the model in
-``compile_options.py``, cold and warm, with its sampling time, ESS and a checksum of the draws.
+``bayescale demo`` (and the demo at ``bs.fit``'s default chain length) with an empty PyTensor
+compile directory (a machine that never compiled the model) and with a filled one; then each
+way of compiling the model in ``compile_options.py``, cold and warm, with its sampling time,
+ESS and a checksum of the draws.
 ``--against PYTHON`` runs the same start-up commands with another installation's interpreter
 (e.g. a checkout of an earlier commit in its own virtual environment) in the same run.
 
@@ -60,6 +61,8 @@ STARTUP_COMMANDS = {
     "bayescale --help": ["-m", "bayescale.cli", "--help"],
     "bayescale laws": ["-m", "bayescale.cli", "laws"],
 }
+# the demo as shipped (4 x 500 draws), and with the fit's default chain length
+DEMOS = {"bayescale demo": [], "demo --draws 1000 --tune 1000": ["--draws", "1000", "--tune", "1000"]}
 
 
 def run_process(python: str, args: list[str], compile_dir: str | None = None) -> tuple[float, float, str]:
@@ -88,13 +91,15 @@ def startup_rows(python: str, repeats: int, heavy_repeats: int) -> dict[str, str
     rows = {}
     for label, args in STARTUP_COMMANDS.items():
         rows[label] = median_pair([run_process(python, args)[:2] for _ in range(repeats)])
-    cold, warm = [], []
-    for _ in range(heavy_repeats):
-        with tempfile.TemporaryDirectory() as compile_dir:
-            cold.append(run_process(python, ["-m", "bayescale.cli", "demo", "--json"], compile_dir)[:2])
-            warm.append(run_process(python, ["-m", "bayescale.cli", "demo", "--json"], compile_dir)[:2])
-    rows["bayescale demo, empty compile dir"] = median_pair(cold)
-    rows["bayescale demo, filled compile dir"] = median_pair(warm)
+    for label, extra in DEMOS.items():
+        cold, warm = [], []
+        for _ in range(heavy_repeats):
+            with tempfile.TemporaryDirectory() as compile_dir:
+                command = ["-m", "bayescale.cli", "demo", "--json", *extra]
+                cold.append(run_process(python, command, compile_dir)[:2])
+                warm.append(run_process(python, command, compile_dir)[:2])
+        rows[f"{label}, empty compile dir"] = median_pair(cold)
+        rows[f"{label}, filled compile dir"] = median_pair(warm)
     return rows
 
 
