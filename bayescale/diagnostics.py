@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 import arviz_stats
 import numpy as np
 import xarray as xr
+from arviz_stats.base import array_stats
+from arviz_stats.validate import validate_ci_prob
 
 from bayescale.errors import PACKAGE_DIR, SamplingWarning
 
@@ -84,9 +86,6 @@ def _per_param(tree: xr.DataTree, names: Sequence[str], **kwargs) -> dict[str, f
 
     A parameter with a group or series dimension gets one value per label, e.g. ``E[c4]``.
     """
-    from arviz_stats.base import array_stats
-    from arviz_stats.validate import validate_ci_prob
-
     fn = array_stats.rhat if kwargs.pop("rhat", False) else array_stats.ess
     if kwargs.get("method") == "tail":  # the quantiles ArviZ's own tail ESS uses
         kwargs["prob"] = validate_ci_prob(None)

@@ -255,7 +255,8 @@ def _sample_nutpie(
 
 
 def _starts_near_modes(settings: SamplerSettings) -> bool:
-    """Whether chains start near modes: nutpie's compiled model, whose density the optimizer calls."""
+    """Whether chains start near modes: nutpie with ``init="modes"``, either backend (the optimizer
+    calls the density the sampler calls)."""
     return settings.sampler == "nutpie" and settings.init == "modes"
 
 
@@ -316,7 +317,7 @@ def _callback_log_density(compiled) -> LogDensity:
     def evaluate(point: np.ndarray) -> tuple[float, np.ndarray]:
         try:
             logp, grad = function(np.ascontiguousarray(point, dtype=np.float64))
-        except (ValueError, ArithmeticError):  # a parameter check failed: outside the support
+        except (ValueError, ArithmeticError):  # not computable there: as the compiled backend's status
             return -np.inf, np.zeros(len(point))
         return (logp, np.asarray(grad)) if np.isfinite(logp) else (-np.inf, np.asarray(grad))
 
