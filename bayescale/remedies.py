@@ -2,7 +2,8 @@
 
 A fit whose chains disagree (R-hat above 1.01), have too few effective draws or diverge is
 rerun with longer warm-up, more draws, smaller steps (after divergences) and fresh starts,
-up to ``MAX_RUNS`` runs in all. What is still wrong then is described once, in words:
+up to ``MAX_RUNS`` runs in all; the reruns' chains are pooled when together they are healthier
+than any one run. What is still wrong then is described once, in words:
 the worst parameter, what was done, and, when the chains sit in separate modes, which
 values each group of chains found. A fit whose R-hat stays above ``MAX_RETURNED_RHAT`` is
 refused unless the caller asks for it.
@@ -61,11 +62,12 @@ def diagnose(spec: ModelSpec, posterior: xr.DataTree) -> Diagnostics:
     return check(posterior, checked_names(spec, posterior), warn=False)
 
 
-def severity(d: Diagnostics) -> tuple[float, float, int]:
-    """Sort key of a run's health: worst R-hat, then fewest effective draws, then divergences."""
+def severity(d: Diagnostics) -> tuple[bool, float, float, int]:
+    """Sort key of a run's health: whether R-hat or the effective draws miss their targets,
+    then the worst R-hat, the fewest effective draws and the divergences."""
     worst_rhat = max((v if np.isfinite(v) else np.inf for v in d.rhat.values()), default=1.0)
     fewest = min((d.min_ess(n) for n in d.rhat), default=np.inf)
-    return (round(worst_rhat, 3), -fewest, d.divergences)
+    return (bool(d.unsettled or d.short), round(worst_rhat, 3), -fewest, d.divergences)
 
 
 def needs_rerun(d: Diagnostics, settings: SamplerSettings) -> bool:
@@ -100,6 +102,22 @@ def describe_rerun(old: SamplerSettings, new: SamplerSettings) -> str:
     changes = [f"{name}={getattr(new, name)}" for name in ("tune", "draws", "target_accept")
                if getattr(new, name) != getattr(old, name)]  # fmt: skip
     return "reran with " + (", ".join(changes) if changes else "new starting points")
+
+
+def pooled_chains(runs: list[Outcome]) -> Outcome:
+    """The chains of several runs as one run: each chain's last draws, as many as the shortest
+    run has (every run's draws come after its own warm-up, so each chain is a valid chain)."""
+    draws = min(run.settings.draws for run in runs)
+    groups = {}
+    for group in ("posterior", "sample_stats"):
+        parts = [run.posterior[group].to_dataset().isel(draw=slice(-draws, None)) for run in runs]
+        joined = xr.concat([p.assign_coords(draw=np.arange(draws)) for p in parts], dim="chain", join="exact")
+        groups[f"/{group}"] = joined.assign_coords(chain=np.arange(joined.sizes["chain"]))
+    settings = dataclasses.replace(
+        runs[-1].settings, draws=draws, chains=groups["/posterior"].sizes["chain"],
+        tune=min(run.settings.tune for run in runs),
+    )  # fmt: skip
+    return Outcome(xr.DataTree.from_dict(groups), settings, runs[-1].diagnostics)
 
 
 def chain_groups(values: np.ndarray) -> list[list[int]]:
@@ -159,11 +177,14 @@ def sample_with_remedies(
     """Sample, and rerun while the checks fail (at most ``max_runs`` runs); keep the healthiest run.
 
     Reruns stop early when the chains sit in the same separate modes twice: longer runs do
-    not join modes.
+    not join modes. Two or more reruns are also tried as one run of all their chains
+    (:func:`pooled_chains`): slow mixing that no single run settles often settles so. The first
+    run is left out of the pool, as its shorter warm-up is what the reruns lengthen.
     """
     posterior = sample(spec, data, settings)
     d = diagnose(spec, posterior)
     best = Outcome(posterior, settings, d)
+    reruns: list[Outcome] = []
     done: list[str] = []
     last, modes = settings, ""
     for rerun in range(1, max_runs):
@@ -176,8 +197,18 @@ def sample_with_remedies(
         done.append(describe_rerun(last, new))
         posterior, last = sample(spec, data, new), new
         d = diagnose(spec, posterior)
-        if severity(d) <= severity(best.diagnostics):
-            best = Outcome(posterior, new, d)
+        reruns.append(Outcome(posterior, new, d))
+        candidates = [reruns[-1]]
+        if len(reruns) > 1:
+            pool = pooled_chains(reruns)
+            candidates.append(dataclasses.replace(pool, diagnostics=diagnose(spec, pool.posterior)))
+        for candidate in candidates:
+            if severity(candidate.diagnostics) <= severity(best.diagnostics):
+                best = candidate
+    if best.settings.chains > settings.chains:
+        done.append(
+            f"pooled the {len(reruns)} reruns' chains ({best.settings.chains} chains of {best.settings.draws} draws)"
+        )
     return dataclasses.replace(best, done=done, modes=separated_modes(best.posterior, best.diagnostics.unsettled))
 
 

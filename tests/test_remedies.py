@@ -2,14 +2,17 @@
 
 import warnings
 
+from types import SimpleNamespace
+
 import numpy as np
 import pandas as pd
 import pytest
+import xarray as xr
 
 import bayescale as bs
 from bayescale.diagnostics import Diagnostics, _problems, summary
 from bayescale.errors import SamplingError
-from bayescale.remedies import chain_groups, rerun_settings
+from bayescale.remedies import chain_groups, diagnose, pooled_chains, rerun_settings, sample_with_remedies
 from bayescale.sampling import SamplerSettings
 
 
@@ -123,3 +126,52 @@ def test_low_energy_fraction_and_tree_depth_hits_are_named():
     assert any("E-BFMI below 0.3 in chain 1 (0.21)" in p for p in problems)
     assert any("12 of 2000 draws stopped at the maximum tree depth" in p for p in problems)
     assert not _problems(Diagnostics(0, 2000, {"a": 1.0}, {"a": 900.0}, {"a": 800.0}, bfmi=(0.9, 0.8)))
+
+
+ONE_PARAMETER = SimpleNamespace(priors={"a": None}, free_params=["a"])  # what the checks read of a model spec
+
+
+def slow_mixing(settings: SamplerSettings, phi: float) -> xr.DataTree:
+    """Stationary AR(1) chains of ``a``: about (1 - phi) / (1 + phi) effective draws per draw."""
+    rng = np.random.default_rng(settings.seed)
+    a = np.empty((settings.chains, settings.draws))
+    a[:, 0] = rng.standard_normal(settings.chains)
+    for t in range(1, settings.draws):
+        a[:, t] = phi * a[:, t - 1] + np.sqrt(1 - phi**2) * rng.standard_normal(settings.chains)
+    diverging = np.zeros_like(a, dtype=bool)
+    return xr.DataTree.from_dict(
+        {"/posterior": xr.Dataset({"a": (("chain", "draw"), a)}),
+         "/sample_stats": xr.Dataset({"diverging": (("chain", "draw"), diverging)})}  # fmt: skip
+    )
+
+
+def test_pooled_runs_keep_each_chains_last_draws():
+    short, long = SamplerSettings(draws=300, chains=2, seed=1), SamplerSettings(draws=500, chains=3, seed=2, tune=4000)
+    runs = [SimpleNamespace(posterior=slow_mixing(s, 0.5), settings=s, diagnostics=None) for s in (short, long)]
+    pool = pooled_chains(runs)
+    a = pool.posterior["posterior"]["a"]
+    assert a.sizes == {"chain": 5, "draw": 300}
+    assert list(a["chain"].values) == [0, 1, 2, 3, 4] and list(a["draw"].values) == list(range(300))
+    np.testing.assert_array_equal(a.values[:2], runs[0].posterior["posterior"]["a"].values)
+    np.testing.assert_array_equal(a.values[2:], runs[1].posterior["posterior"]["a"].values[:, -300:])
+    assert pool.posterior["sample_stats"]["diverging"].shape == (5, 300)
+    assert (pool.settings.chains, pool.settings.draws, pool.settings.tune) == (5, 300, 1000)
+
+
+def test_reruns_short_of_effective_draws_alone_are_kept_together():
+    # the first run mixes very slowly; each rerun (4 x 4000 draws) falls short of 400 effective
+    # draws, and their 8 chains together do not
+    def sample(spec, data, settings):
+        return slow_mixing(settings, 0.99 if settings.draws == 1000 else 0.95)
+
+    first = SamplerSettings(seed=0)
+    reruns = [rerun_settings(first, first, diagnose(ONE_PARAMETER, sample(None, None, first)), 1)]
+    reruns.append(rerun_settings(first, reruns[0], diagnose(ONE_PARAMETER, sample(None, None, reruns[0])), 2))
+    alone = [diagnose(ONE_PARAMETER, sample(None, None, s)) for s in reruns]
+    assert all(d.short and not d.divergences for d in alone)
+
+    outcome = sample_with_remedies(ONE_PARAMETER, {}, first, sample)
+    assert outcome.diagnostics.ok
+    assert (outcome.settings.chains, outcome.settings.draws) == (8, 4000)
+    assert outcome.diagnostics.ess_bulk["a"] > max(d.ess_bulk["a"] for d in alone)
+    assert outcome.done[-1] == "pooled the 2 reruns' chains (8 chains of 4000 draws)"
