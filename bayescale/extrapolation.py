@@ -26,7 +26,7 @@ from bayescale.sampling import SamplerSettings, known_modes, sample_posterior
 from bayescale.structure import log_inputs, scale_coordinate
 
 CUTS = (0.5, 0.6, 0.7, 0.8)
-REFIT = {"draws": 250, "tune": 200, "chains": 2}
+REFIT = {"draws": 200, "tune": 150, "chains": 2}
 MIN_EXTRA_RUNS = 2
 
 
