@@ -140,7 +140,7 @@ def record(result: bs.Fit | FailedFit, outcome: JobOutcome) -> dict:
         "refused": False,
         "error": "",
         "returned_above_limit": not rhat <= MAX_RETURNED_RHAT,
-        "reruns": len(result.settings.get("reruns", [])),
+        "reruns": sum(done.startswith("reran") for done in result.settings.get("reruns", [])),  # not the pooling
         "worst": d.worst or "",
     }
 
