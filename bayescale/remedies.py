@@ -104,9 +104,9 @@ def describe_rerun(old: SamplerSettings, new: SamplerSettings) -> str:
     return "reran with " + (", ".join(changes) if changes else "new starting points")
 
 
-def pooled_chains(runs: list[Outcome]) -> Outcome:
-    """The chains of several runs as one run: each chain's last draws, as many as the shortest
-    run has (every run's draws come after its own warm-up, so each chain is a valid chain)."""
+def pooled_chains(spec: ModelSpec, runs: list[Outcome]) -> Outcome:
+    """The chains of several runs as one run, checked: each chain's last draws, as many as the
+    shortest run has (every run's draws come after its own warm-up, so each chain is valid)."""
     draws = min(run.settings.draws for run in runs)
     groups = {}
     for group in ("posterior", "sample_stats"):
@@ -117,7 +117,8 @@ def pooled_chains(runs: list[Outcome]) -> Outcome:
         runs[-1].settings, draws=draws, chains=groups["/posterior"].sizes["chain"],
         tune=min(run.settings.tune for run in runs),
     )  # fmt: skip
-    return Outcome(xr.DataTree.from_dict(groups), settings, runs[-1].diagnostics)
+    tree = xr.DataTree.from_dict(groups)
+    return Outcome(tree, settings, diagnose(spec, tree))
 
 
 def chain_groups(values: np.ndarray) -> list[list[int]]:
@@ -198,10 +199,7 @@ def sample_with_remedies(
         posterior, last = sample(spec, data, new), new
         d = diagnose(spec, posterior)
         reruns.append(Outcome(posterior, new, d))
-        candidates = [reruns[-1]]
-        if len(reruns) > 1:
-            pool = pooled_chains(reruns)
-            candidates.append(dataclasses.replace(pool, diagnostics=diagnose(spec, pool.posterior)))
+        candidates = [reruns[-1], pooled_chains(spec, reruns)] if len(reruns) > 1 else [reruns[-1]]
         for candidate in candidates:
             if severity(candidate.diagnostics) <= severity(best.diagnostics):
                 best = candidate

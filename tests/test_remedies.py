@@ -148,7 +148,7 @@ def slow_mixing(settings: SamplerSettings, phi: float) -> xr.DataTree:
 def test_pooled_runs_keep_each_chains_last_draws():
     short, long = SamplerSettings(draws=300, chains=2, seed=1), SamplerSettings(draws=500, chains=3, seed=2, tune=4000)
     runs = [SimpleNamespace(posterior=slow_mixing(s, 0.5), settings=s, diagnostics=None) for s in (short, long)]
-    pool = pooled_chains(runs)
+    pool = pooled_chains(ONE_PARAMETER, runs)
     a = pool.posterior["posterior"]["a"]
     assert a.sizes == {"chain": 5, "draw": 300}
     assert list(a["chain"].values) == [0, 1, 2, 3, 4] and list(a["draw"].values) == list(range(300))
@@ -156,6 +156,7 @@ def test_pooled_runs_keep_each_chains_last_draws():
     np.testing.assert_array_equal(a.values[2:], runs[1].posterior["posterior"]["a"].values[:, -300:])
     assert pool.posterior["sample_stats"]["diverging"].shape == (5, 300)
     assert (pool.settings.chains, pool.settings.draws, pool.settings.tune) == (5, 300, 1000)
+    assert pool.diagnostics.draws == 1500
 
 
 def test_reruns_short_of_effective_draws_alone_are_kept_together():
