@@ -1,7 +1,6 @@
 """Acting on failed sampler checks: reruns, one summary message per fit, refusing unsettled fits."""
 
 import warnings
-
 from types import SimpleNamespace
 
 import numpy as np
