@@ -139,8 +139,10 @@ def slow_mixing(settings: SamplerSettings, phi: float) -> xr.DataTree:
         a[:, t] = phi * a[:, t - 1] + np.sqrt(1 - phi**2) * rng.standard_normal(settings.chains)
     diverging = np.zeros_like(a, dtype=bool)
     return xr.DataTree.from_dict(
-        {"/posterior": xr.Dataset({"a": (("chain", "draw"), a)}),
-         "/sample_stats": xr.Dataset({"diverging": (("chain", "draw"), diverging)})}  # fmt: skip
+        {
+            "/posterior": xr.Dataset({"a": (("chain", "draw"), a)}),
+            "/sample_stats": xr.Dataset({"diverging": (("chain", "draw"), diverging)}),
+        }
     )
 
 
