@@ -1,10 +1,16 @@
 """Start-up stays light: the package, --help and the law listing load no inference stack."""
 
+import gc
 import json
 import subprocess
 import sys
+import tomllib
+from pathlib import Path
+
+import pytest
 
 import bayescale as bs
+import bayescale.cli as cli
 
 HEAVY = ("pymc", "pytensor", "numba", "nutpie", "arviz", "scipy", "pandas", "xarray", "matplotlib")
 
@@ -37,3 +43,16 @@ def test_every_public_name_resolves_and_fit_stays_the_function():
         assert getattr(bs, name) is not None, name
     assert callable(bs.fit) and bs.fit.__module__ == "bayescale.fit"
     assert set(bs.__all__) <= set(dir(bs))
+
+
+def test_the_command_skips_the_last_garbage_collection_and_keeps_its_exit_status(monkeypatch):
+    pyproject = tomllib.loads((Path(__file__).resolve().parents[1] / "pyproject.toml").read_text())
+    assert pyproject["project"]["scripts"]["bayescale"] == "bayescale.cli:main"
+    frozen = []
+    monkeypatch.setattr(gc, "freeze", lambda: frozen.append(True))
+    for args, status in ((["laws"], 0), (["fit"], 2)):
+        monkeypatch.setattr(sys, "argv", ["bayescale", *args])
+        with pytest.raises(SystemExit) as stop:
+            cli.main()
+        assert (stop.value.code or 0) == status
+    assert frozen == [True, True]

@@ -1,3 +1,3 @@
-from bayescale.cli import app
+from bayescale.cli import main
 
-app()
+main()
