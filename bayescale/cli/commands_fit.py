@@ -50,6 +50,8 @@ def demo(
     well over 1,000 effective draws; bayescale fit defaults to 1000 and 1000.
     """
     check_seed(seed, "--seed")
+    import pytensor
+
     from bayescale import datasets
     from bayescale.fit import fit
 
@@ -58,11 +60,14 @@ def demo(
         f"Fitting chinchilla to {len(runs)} runs of Hoffmann et al. (2022), 4 chains x {draws} draws ...",
         highlight=False,
     )
-    result = fit(
-        "chinchilla", runs, seed=seed, draws=draws, tune=tune, progress=not as_json, warn=False, backend="callback"
-    )
-    params, tokens = zip(*DEMO_TARGETS.values(), strict=True)
-    predictions = result.predict(params=list(params), tokens=list(tokens), interval=0.9)
+    # Everything the demo compiles runs in Numba or NumPy, so PyTensor need not build its C virtual
+    # machine first (about 0.6 s with the C compiler on a machine that never built it).
+    with pytensor.config.change_flags(cxx=""):
+        result = fit(
+            "chinchilla", runs, seed=seed, draws=draws, tune=tune, progress=not as_json, warn=False, backend="callback"
+        )
+        params, tokens = zip(*DEMO_TARGETS.values(), strict=True)
+        predictions = result.predict(params=list(params), tokens=list(tokens), interval=0.9)
     if as_json:
         print_json(
             {
