@@ -16,7 +16,8 @@ compile directory (a machine that never compiled the model) and with a filled on
 way of compiling the model in ``compile_options.py``, cold and warm, with its sampling time,
 ESS and a checksum of the draws.
 ``--against PYTHON`` runs the same start-up commands with another installation's interpreter
-(e.g. a checkout of an earlier commit in its own virtual environment) in the same run.
+(e.g. a checkout of an earlier commit in its own virtual environment) in the same run, the two
+interpreters taking turns.
 
     python benchmarks/fit_chinchilla.py --startup [--repeats 5] [--heavy-repeats 3] [--against OLD_PYTHON]
 """
@@ -86,21 +87,26 @@ def median_pair(samples: list[tuple[float, float]]) -> str:
     return f"{statistics.median(walls):7.2f} s wall {statistics.median(cpus):7.2f} s CPU"
 
 
-def startup_rows(python: str, repeats: int, heavy_repeats: int) -> dict[str, str]:
-    """Median wall and CPU seconds of the start-up commands and the demo, cold and warm."""
-    rows = {}
+def startup_rows(pythons: list[str], repeats: int, heavy_repeats: int) -> list[dict[str, str]]:
+    """Median wall and CPU seconds of the start-up commands and the demo, cold and warm, per
+    interpreter; the interpreters take turns, so a slow minute of the machine hits them alike."""
+    samples: list[dict[str, list]] = [{} for _ in pythons]
     for label, args in STARTUP_COMMANDS.items():
-        rows[label] = median_pair([run_process(python, args)[:2] for _ in range(repeats)])
+        for _ in range(repeats):
+            for python, rows in zip(pythons, samples, strict=True):
+                rows.setdefault(label, []).append(run_process(python, args)[:2])
     for label, extra in DEMOS.items():
-        cold, warm = [], []
         for _ in range(heavy_repeats):
-            with tempfile.TemporaryDirectory() as compile_dir:
-                command = ["-m", "bayescale.cli", "demo", "--json", *extra]
-                cold.append(run_process(python, command, compile_dir)[:2])
-                warm.append(run_process(python, command, compile_dir)[:2])
-        rows[f"{label}, empty compile dir"] = median_pair(cold)
-        rows[f"{label}, filled compile dir"] = median_pair(warm)
-    return rows
+            for python, rows in zip(pythons, samples, strict=True):
+                with tempfile.TemporaryDirectory() as compile_dir:
+                    command = ["-m", "bayescale.cli", "demo", "--json", *extra]
+                    rows.setdefault(f"{label}, empty compile dir", []).append(
+                        run_process(python, command, compile_dir)[:2]
+                    )
+                    rows.setdefault(f"{label}, filled compile dir", []).append(
+                        run_process(python, command, compile_dir)[:2]
+                    )
+    return [{label: median_pair(values) for label, values in rows.items()} for rows in samples]
 
 
 def compile_option_rows(repeats: int) -> list[dict]:
@@ -128,8 +134,8 @@ def compile_option_rows(repeats: int) -> list[dict]:
 def startup(repeats: int, heavy_repeats: int, against: str | None) -> None:
     print(f"start-up: medians of {repeats} fresh processes ({heavy_repeats} for the demo and compile options)")
     print(f"load average before: {os.getloadavg()[0]:.1f}")
-    rows = startup_rows(sys.executable, repeats, heavy_repeats)
-    old = startup_rows(against, repeats, heavy_repeats) if against else {}
+    rows, *others = startup_rows([sys.executable, *([against] if against else [])], repeats, heavy_repeats)
+    old = others[0] if others else {}
     for label, value in rows.items():
         print(f"{label:36s} {value}" + (f"   | {against}: {old[label]}" if old else ""))
     print("\ncompiling the model (4 chains x 1000 draws, 1000 tuning steps); cold = empty compile directory")
