@@ -144,7 +144,8 @@ def _compile_callback(model):
         jitted = expand_fn.vm.jit_fn
 
         def expand(x, **data):
-            (values,) = jitted(x, *[data[n] for n in expand_data])  # one array: far cheaper to return
+            (joined,) = jitted(x, *[data[n] for n in expand_data])  # one array: far cheaper to return
+            values = np.asarray(joined, dtype="float64")
             return {n: values[where].reshape(s) for n, where, s in pieces}
 
         return expand
