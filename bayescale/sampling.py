@@ -125,8 +125,9 @@ def _compile_callback(model):
         model, mode="NUMBA", compute_grad=True, join_expanded=True, pymc_initial_point_fn=start
     )
     names, _, shapes = shape_info
-    ends = np.cumsum([int(np.prod(s)) for s in shapes])
-    pieces = [(n, slice(end - int(np.prod(s)), end), s) for n, end, s in zip(names, ends, shapes, strict=True)]
+    sizes = [int(np.prod(s)) for s in shapes]
+    offsets = np.cumsum([0, *sizes[:-1]])
+    pieces = [(n, slice(a, a + k), s) for n, a, k, s in zip(names, offsets, sizes, shapes, strict=True)]
     logp_data = [v.name for v in logp_fn.get_shared()]
     expand_data = [v.name for v in expand_fn.get_shared()]
     shared = {v.name: np.asarray(v.get_value()) for v in [*logp_fn.get_shared(), *expand_fn.get_shared()]}
