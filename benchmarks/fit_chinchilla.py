@@ -100,12 +100,10 @@ def startup_rows(pythons: list[str], repeats: int, heavy_repeats: int) -> list[d
             for python, rows in zip(pythons, samples, strict=True):
                 with tempfile.TemporaryDirectory() as compile_dir:
                     command = ["-m", "bayescale.cli", "demo", "--json", *extra]
-                    rows.setdefault(f"{label}, empty compile dir", []).append(
-                        run_process(python, command, compile_dir)[:2]
-                    )
-                    rows.setdefault(f"{label}, filled compile dir", []).append(
-                        run_process(python, command, compile_dir)[:2]
-                    )
+                    for state in ("empty", "filled"):  # the first run fills the compile directory
+                        rows.setdefault(f"{label}, {state} compile dir", []).append(
+                            run_process(python, command, compile_dir)[:2]
+                        )
     return [{label: median_pair(values) for label, values in rows.items()} for rows in samples]
 
 
