@@ -11,10 +11,12 @@ never split: whole series are held out, ordered by their largest row.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
 import numpy as np
+import xarray as xr
 
 from bayescale.discrepancy import HeldOut, Hull
 from bayescale.likelihood import OUTPUT_SCALES
@@ -103,6 +105,49 @@ def cut_masks(spec: ModelSpec, runs: Runs, scales: Mapping[str, float]) -> list[
     return masks
 
 
+def refits_in_parallel(settings: SamplerSettings) -> bool:
+    """Whether refits may sample at once in threads: nutpie's compiled backend releases the
+    interpreter while it samples. The callback backend holds it (see
+    :func:`~bayescale.sampling.compile_nutpie`) and PyMC's sampler is not thread-safe."""
+    return settings.sampler == "nutpie" and settings.backend == "numba"
+
+
+def start_leave_future_out(
+    spec: ModelSpec, runs: Runs, scales: Mapping[str, float], settings: SamplerSettings
+) -> Callable[[], tuple[HeldOut, int]]:
+    """Start the refits of :func:`leave_future_out` and return the function that waits for them
+    and gives its result. Where :func:`refits_in_parallel`, they sample in background threads,
+    so the caller can go on meanwhile (their seeds are fixed per cut: the draws do not depend
+    on the order they finish in); otherwise they run here, one after another."""
+    masks = cut_masks(spec, runs, scales)
+    refit_settings = replace(settings, **REFIT, progress=False)
+    near = known_modes(spec, model_data(spec, runs, scales), settings) if masks else None
+
+    def refit(cut: int, fitted: np.ndarray) -> xr.Dataset:
+        seed = None if settings.seed is None else settings.seed + 7919 * (cut + 1)
+        data = model_data(spec, runs.subset(np.flatnonzero(fitted)), scales)
+        return sample_posterior(spec, data, replace(refit_settings, seed=seed), near, False)["posterior"].to_dataset()
+
+    if refits_in_parallel(settings) and len(masks) > 1:
+        pool = ThreadPoolExecutor(len(masks), thread_name_prefix="bayescale-refit")
+        pending = [pool.submit(refit, i, m) for i, m in enumerate(masks)]
+        pool.shutdown(wait=False)
+        posteriors = lambda: [job.result() for job in pending]  # noqa: E731
+    else:
+        done = [refit(i, m) for i, m in enumerate(masks)]
+        posteriors = lambda: done  # noqa: E731
+
+    def finish() -> tuple[HeldOut, int]:
+        counts = np.sum([~m for m in masks], axis=0) if masks else np.zeros(len(runs))
+        parts = []
+        for i, (fitted, posterior) in enumerate(zip(masks, posteriors(), strict=True)):
+            part = _held_out_evidence(spec, runs, fitted, scales, posterior, 1.0 / counts[~fitted], i)
+            parts.append(replace(part, weight=part.weight * independent_share(part)))
+        return HeldOut.concat(parts), len(parts)
+
+    return finish
+
+
 def leave_future_out(
     spec: ModelSpec, runs: Runs, scales: Mapping[str, float], settings: SamplerSettings
 ) -> tuple[HeldOut, int]:
@@ -111,15 +156,4 @@ def leave_future_out(
     Rows held out at several cuts share their weight across them, and the rows of one cut
     count only as much as their errors are independent (:func:`independent_share`).
     """
-    masks = cut_masks(spec, runs, scales)
-    counts = np.sum([~m for m in masks], axis=0) if masks else np.zeros(len(runs))
-    refit_settings = replace(settings, **REFIT, progress=False)
-    near = known_modes(spec, model_data(spec, runs, scales), settings) if masks else None
-    parts = []
-    for i, fitted in enumerate(masks):
-        sub = runs.subset(np.flatnonzero(fitted))
-        seed = None if settings.seed is None else settings.seed + 7919 * (i + 1)
-        refit = sample_posterior(spec, model_data(spec, sub, scales), replace(refit_settings, seed=seed), near, False)
-        part = _held_out_evidence(spec, runs, fitted, scales, refit["posterior"].to_dataset(), 1.0 / counts[~fitted], i)
-        parts.append(replace(part, weight=part.weight * independent_share(part)))
-    return HeldOut.concat(parts), len(parts)
+    return start_leave_future_out(spec, runs, scales, settings)()

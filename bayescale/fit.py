@@ -18,7 +18,7 @@ import xarray as xr
 
 from bayescale.catalog import get_law
 from bayescale.diagnostics import Diagnostics, check
-from bayescale.discrepancy import GROWTH_PRIOR_SCALE, growth_draws
+from bayescale.discrepancy import GROWTH_PRIOR_SCALE, HeldOut, growth_draws
 from bayescale.errors import (
     PACKAGE_DIR,
     BayescaleInputError,
@@ -28,7 +28,7 @@ from bayescale.errors import (
     one_line,
     shown,
 )
-from bayescale.extrapolation import leave_future_out
+from bayescale.extrapolation import start_leave_future_out
 from bayescale.files import check_output_path, write_atomically
 from bayescale.law import Law
 from bayescale.likelihood import OUTPUT_SCALES, Noise
@@ -423,16 +423,14 @@ def _assemble(
     )
 
 
-def _add_growth(tree: xr.DataTree, spec: ModelSpec, runs: Runs, scales, settings: SamplerSettings) -> int:
-    """Learn the discrepancy's growth by leave-future-out and add its draws to the posterior."""
-    evidence, n_refits = leave_future_out(spec, runs, scales, settings)
+def _add_growth(tree: xr.DataTree, spec: ModelSpec, evidence: HeldOut, settings: SamplerSettings) -> None:
+    """Add draws of the discrepancy's growth, learned from the leave-future-out ``evidence``, to the posterior."""
     post = tree["posterior"].to_dataset()
     chains, draws = post.sizes["chain"], post.sizes["draw"]
     rng = np.random.default_rng(None if settings.seed is None else settings.seed + 1)
     growth = growth_draws(evidence, spec.noise.nu if spec.noise.family == "student_t" else 1e6, chains * draws, rng)
     tree["posterior"] = xr.DataTree(post.assign({GROWTH: (("chain", "draw"), growth.reshape(chains, draws))}))
     tree[EVIDENCE] = xr.DataTree(evidence.to_dataset())
-    return n_refits
 
 
 def fit(
@@ -561,6 +559,11 @@ def fit_spec(
     requested = settings
     outcome = sample_with_remedies(spec, data, settings, sample_posterior, MAX_RUNS if remedies else 1)
     sampled, settings = outcome.posterior, outcome.settings
+    diagnostics = outcome.diagnostics
+    if diagnostics.failed and not outcome.modes[0]:  # separate modes are named (and refused) by settle
+        others = f" ({len(diagnostics.failures) - 1} more such problems)" if len(diagnostics.failures) > 1 else ""
+        raise SamplingFailedError(f"{diagnostics.failures[0]}{others}")
+    growth_evidence = start_leave_future_out(spec, runs, scales, settings) if discrepancy else None
     tree = _assemble(sampled, spec, runs, scales, data, settings.seed)
     record = {
         "draws": settings.draws,
@@ -575,12 +578,9 @@ def fit_spec(
     }
     if settings != requested:
         record["requested"] = {"draws": requested.draws, "tune": requested.tune, "seed": requested.seed}
-    diagnostics = outcome.diagnostics
-    if diagnostics.failed and not outcome.modes[0]:  # separate modes are named (and refused) by settle
-        others = f" ({len(diagnostics.failures) - 1} more such problems)" if len(diagnostics.failures) > 1 else ""
-        raise SamplingFailedError(f"{diagnostics.failures[0]}{others}")
-    if discrepancy:
-        record["discrepancy_refits"] = _add_growth(tree, spec, runs, scales, settings)
+    if growth_evidence is not None:
+        evidence, record["discrepancy_refits"] = growth_evidence()
+        _add_growth(tree, spec, evidence, settings)
         record["discrepancy_prior_scale"] = GROWTH_PRIOR_SCALE
     tree.attrs[META] = _metadata(spec, runs, scales, record)
     diagnostics = check(tree, checked_names(spec, tree), warn=False)  # as a loaded fit checks it

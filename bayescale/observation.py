@@ -10,7 +10,6 @@ sensitivity). Adding a term to the model adds it here with no other change.
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Mapping
 
 import numpy as np
@@ -20,12 +19,12 @@ import xarray as xr
 from pytensor.graph.replace import graph_replace, vectorize_graph
 
 from bayescale.likelihood import OUTPUT_SCALES
+from bayescale.memo import Memo
 from bayescale.model import RUN_DIM, ModelData, ModelSpec, build_model
 from bayescale.predict import compile_on_draws
 from bayescale.sampling import cache_key
 
-CACHE_SIZE = 32
-_functions: OrderedDict[tuple[str, str], tuple[pm.Model, object, list[str]]] = OrderedDict()
+_functions: Memo[tuple[pm.Model, object, list[str]]] = Memo()
 
 
 def _compile(model: pm.Model) -> tuple[object, list[str]]:
@@ -45,14 +44,12 @@ def _compile(model: pm.Model) -> tuple[object, list[str]]:
 
 
 def _cached(spec: ModelSpec, data: ModelData) -> tuple[pm.Model, object, list[str]]:
-    key = cache_key(spec, data)
-    if key not in _functions:
+
+    def compile_it() -> tuple[pm.Model, object, list[str]]:
         model = build_model(spec, data)
-        _functions[key] = (model, *_compile(model))
-        if len(_functions) > CACHE_SIZE:
-            _functions.popitem(last=False)
-    _functions.move_to_end(key)
-    model, fn, names = _functions[key]
+        return (model, *_compile(model))
+
+    model, fn, names = _functions.get(cache_key(spec, data), compile_it)
     n_runs = len(data[spec.law.input_names[0]])
     with model:
         pm.set_data(

@@ -15,13 +15,14 @@ import pytensor.tensor as pt
 from bayescale.identity import law_identity
 from bayescale.law import Law, Output
 from bayescale.likelihood import OUTPUT_SCALES, Noise
+from bayescale.memo import Memo
 
 CHUNK_POINTS = 2048
 # Functions evaluated on whole arrays of draws run as NumPy calls: they compile in tens of
 # milliseconds where Numba takes seconds per graph (about 10 s for a fit's log-likelihood on an
 # empty compile cache), and vectorized over thousands of draws they run as fast.
 ON_DRAWS_MODE = "FAST_COMPILE"
-_mean_functions: dict[tuple[str, str], object] = {}
+_mean_functions: Memo[object] = Memo()
 
 
 def compile_on_draws(inputs: list, outputs: list):
@@ -33,13 +34,15 @@ def _compiled_mean(law: Law, paired: bool = False):
     """The law's mean as a compiled function: inputs (1, points) by parameters (draws, 1) give
     (draws, points); with ``paired``, inputs come per draw, (draws, points)."""
     key = (law_identity(law), paired)  # the law's code, never its name alone
-    if key not in _mean_functions:
+
+    def compile_it():
         input_shape = (None, None) if paired else (1, None)
         inputs = [pt.tensor(n, shape=input_shape, dtype="float64") for n in law.input_names]
         params = [pt.tensor(n, shape=(None, 1), dtype="float64") for n in law.param_names]
         outputs = law.split_mean(law.mean(*inputs, *params))
-        _mean_functions[key] = compile_on_draws([*inputs, *params], [outputs[o] for o in law.outputs])
-    return _mean_functions[key]
+        return compile_on_draws([*inputs, *params], [outputs[o] for o in law.outputs])
+
+    return _mean_functions.get(key, compile_it)
 
 
 def law_mean(law: Law, params: Mapping[str, np.ndarray], inputs: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:

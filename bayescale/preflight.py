@@ -9,7 +9,6 @@ points failed". Checking a few hundred prior draws first names the runs at fault
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Mapping
 
 import numpy as np
@@ -17,26 +16,21 @@ import numpy as np
 from bayescale.errors import SamplingFailedError
 from bayescale.identity import law_identity
 from bayescale.likelihood import OUTPUT_SCALES
+from bayescale.memo import Memo
 from bayescale.model import ModelSpec
 from bayescale.predict import law_mean
 from bayescale.prior import prior_draws
 from bayescale.runs import Runs, row_list, warn_identifiability
 
 PRIOR_DRAWS = 200
-CACHE_SIZE = 32
 
 
-_draws: OrderedDict[tuple, dict[str, np.ndarray]] = OrderedDict()
+_draws: Memo[dict[str, np.ndarray]] = Memo()
 
 
 def _prior_draws(spec: ModelSpec, seed: int) -> dict[str, np.ndarray]:
     """Prior draws per spec and seed, drawn once per process (refits of one spec reuse them)."""
-    key = (law_identity(spec.law), spec.key(), seed)
-    if key not in _draws:
-        _draws[key] = prior_draws(spec, PRIOR_DRAWS, seed)
-        if len(_draws) > CACHE_SIZE:
-            _draws.popitem(last=False)
-    return _draws[key]
+    return _draws.get((law_identity(spec.law), spec.key(), seed), lambda: prior_draws(spec, PRIOR_DRAWS, seed))
 
 
 def check_law_at_runs(spec: ModelSpec, runs: Runs, scales: Mapping[str, float], seed: int = 0) -> None:

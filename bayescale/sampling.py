@@ -13,7 +13,6 @@ import functools
 import logging
 import threading
 import warnings
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
@@ -23,6 +22,7 @@ import xarray as xr
 
 from bayescale.errors import BayescaleInputError, SamplingFailedError, check_seed, check_whole, is_number, shown
 from bayescale.identity import law_identity
+from bayescale.memo import Memo
 from bayescale.model import ModelData, ModelSpec, build_model
 from bayescale.modes import LogDensity, Mode, find_modes, mode_weights, start_near
 
@@ -31,10 +31,9 @@ log = logging.getLogger(__name__)
 Sampler = Literal["nutpie", "pymc"]
 Backend = Literal["numba", "callback"]
 Init = Literal["modes", "jitter"]
-CACHE_SIZE = 32
 MAX_DRAWS = 10_000_000  # per chain; far beyond any useful run, well inside what the samplers can count
 MAX_CHAINS = 1024
-_compiled: OrderedDict[tuple[str, str], object] = OrderedDict()
+_compiled: Memo[object] = Memo()
 
 
 @dataclass(frozen=True)
@@ -228,13 +227,12 @@ def compiled_model(spec: ModelSpec, data: ModelData, backend: Backend = "numba")
     """The nutpie model for ``spec`` holding ``data``; compiled on first use only (see :func:`cache_key`)."""
     key = cache_key(spec, data)
     key = key if backend == "numba" else (backend, *key)
-    if key not in _compiled:
+
+    def compile_it():
         log.info("compiling the %s model", spec.law.name)
-        _compiled[key] = compile_nutpie(build_model(spec, data), backend)
-        if len(_compiled) > CACHE_SIZE:
-            _compiled.popitem(last=False)
-    _compiled.move_to_end(key)
-    return _compiled[key].with_data(**{n: np.asarray(v) for n, v in data.items()})
+        return compile_nutpie(build_model(spec, data), backend)
+
+    return _compiled.get(key, compile_it).with_data(**{n: np.asarray(v) for n, v in data.items()})
 
 
 def cache_info() -> dict[str, int]:
@@ -286,8 +284,8 @@ def _with_start(compiled, initial_point: Callable):
 # -- starting points -------------------------------------------------------------------------
 
 OPTIMIZATION_STARTS = 8  # prior draws the posterior is optimized from, to find its modes
-_prior_starts: OrderedDict[str, object] = OrderedDict()
-_found_modes: OrderedDict[tuple, list[Mode]] = OrderedDict()
+_prior_starts: Memo[tuple[Callable, list[str]]] = Memo()
+_found_modes: Memo[list[Mode]] = Memo()
 
 
 def log_density(compiled) -> LogDensity:
@@ -299,7 +297,6 @@ def log_density(compiled) -> LogDensity:
         return _callback_log_density(compiled)
     function = compiled.compiled_logp_func.ctypes
     n_dim = compiled.n_dim
-    user_data = compiled.user_data
     pointer = ctypes.POINTER(ctypes.c_double)
 
     def evaluate(point: np.ndarray) -> tuple[float, np.ndarray]:
@@ -308,7 +305,7 @@ def log_density(compiled) -> LogDensity:
         logp = np.zeros(())
         status = function(
             n_dim, x.ctypes.data_as(pointer), grad.ctypes.data_as(pointer), logp.ctypes.data_as(pointer),
-            user_data.ctypes.data,
+            compiled.user_data.ctypes.data,  # through the model: it owns the data the pointer points to
         )  # fmt: skip
         return (float(logp), grad) if status == 0 else (-np.inf, grad)
 
@@ -332,15 +329,12 @@ def prior_starts(spec: ModelSpec, data: ModelData, count: int, seed: int | None)
     """``count`` draws from the priors on the sampler's unconstrained scale (rows), in its order."""
     from pymc.initial_point import make_initial_point_fn
 
-    key = cache_key(spec, data)
-    if key not in _prior_starts:
+    def prior_point_function() -> tuple[Callable, list[str]]:
         model = build_model(spec, data)
         draw = make_initial_point_fn(model=model, default_strategy="prior", return_transformed=True)
-        names = [model.rvs_to_values[rv].name for rv in model.free_RVs]
-        _prior_starts[key] = (draw, names)
-        if len(_prior_starts) > CACHE_SIZE:
-            _prior_starts.popitem(last=False)
-    draw, names = _prior_starts[key]
+        return draw, [model.rvs_to_values[rv].name for rv in model.free_RVs]
+
+    draw, names = _prior_starts.get(cache_key(spec, data), prior_point_function)
     seeds = np.random.default_rng(seed).integers(2**31, size=count)
     return np.array([np.concatenate([np.ravel(draw(int(s))[n]) for n in names]) for s in seeds])
 
@@ -354,15 +348,15 @@ def posterior_modes(
     compiled = compiled_model(spec, data, backend)
     hint = b"" if near is None else np.asarray(near).tobytes()
     key = (*cache_key(spec, data), backend, seed, hint, *(np.asarray(v).tobytes() for v in data.values()))
-    if key not in _found_modes:
+
+    def search() -> list[Mode]:
         if near is None:
             starts = np.vstack([prior_starts(spec, data, OPTIMIZATION_STARTS, seed), _default_start(compiled, seed)])
         else:
             starts = np.atleast_2d(near)
-        _found_modes[key] = find_modes(log_density(compiled), starts)
-        if len(_found_modes) > CACHE_SIZE:
-            _found_modes.popitem(last=False)
-    return _found_modes[key]
+        return find_modes(log_density(compiled), starts)
+
+    return _found_modes.get(key, search)
 
 
 def known_modes(spec: ModelSpec, data: ModelData, settings: SamplerSettings) -> np.ndarray | None:

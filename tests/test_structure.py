@@ -218,6 +218,22 @@ def test_calibrated_fit_reports_the_parts_of_its_interval(simulated_runs):
     assert far["predictive_upper"] - far["predictive_lower"] > far["upper"] - far["lower"]
 
 
+def test_refits_in_threads_give_the_evidence_of_refits_in_turn(simulated_runs, monkeypatch):
+    from bayescale import extrapolation
+    from bayescale.sampling import SamplerSettings
+
+    fitted = bs.fit("chinchilla", simulated_runs, seed=4, uncertainty="iid", **SHORT)
+    spec, runs, scales = fitted.spec, fitted.fitted_runs(), fitted.scales
+    settings = SamplerSettings(draws=300, tune=400, chains=2, seed=4)
+    assert extrapolation.refits_in_parallel(settings)
+    threaded, refits = extrapolation.leave_future_out(spec, runs, scales, settings)
+    monkeypatch.setattr(extrapolation, "refits_in_parallel", lambda settings: False)
+    in_turn, _ = extrapolation.leave_future_out(spec, runs, scales, settings)
+    assert refits >= 2  # else nothing ran in parallel
+    for name in ("error", "scale", "distance", "weight", "cut"):
+        np.testing.assert_array_equal(getattr(threaded, name), getattr(in_turn, name))
+
+
 # -- command line ------------------------------------------------------------------------
 
 
