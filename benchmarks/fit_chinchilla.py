@@ -15,11 +15,14 @@ repeated (medians): ``import bayescale``, ``bayescale --help``, ``bayescale laws
 compile directory (a machine that never compiled the model) and with a filled one; then each
 way of compiling the model in ``compile_options.py``, cold and warm, with its sampling time,
 ESS and a checksum of the draws.
-``--against PYTHON`` runs the same start-up commands with another installation's interpreter
-(e.g. a checkout of an earlier commit in its own virtual environment) in the same run, the two
-interpreters taking turns.
+With ``--warm`` it times warm fits (the default and ``uncertainty="iid"``): in each of
+``--repeats`` fresh processes, one untimed fit of each kind, then 8 timed ones of each.
+``--against PYTHON`` runs the same start-up commands or warm fits with another installation's
+interpreter (e.g. a checkout of an earlier commit in its own virtual environment) in the same
+run, the two interpreters taking turns.
 
     python benchmarks/fit_chinchilla.py --startup [--repeats 5] [--heavy-repeats 3] [--against OLD_PYTHON]
+    python benchmarks/fit_chinchilla.py --warm [--repeats 5] [--against OLD_PYTHON]
 """
 
 from __future__ import annotations
@@ -129,6 +132,47 @@ def compile_option_rows(repeats: int) -> list[dict]:
     return rows
 
 
+# run by each interpreter in a fresh process: warm fits of the 240 runs, as JSON; it uses only
+# what every version of the package has, so an earlier checkout can run it too
+WARM_FITS = """
+import inspect, json, sys, time
+import bayescale as bs
+runs = bs.datasets.load("chinchilla").query("not epoch_excluded")
+kinds = {"default": {}}
+if "uncertainty" in inspect.signature(bs.fit).parameters:
+    kinds["iid"] = {"uncertainty": "iid"}
+for kind, options in kinds.items():  # untimed: compiles the model and first-use functions
+    bs.fit("chinchilla", runs, seed=1, warn=False, **options)
+out = {kind: {"seconds": [], "ess": []} for kind in kinds}
+for seed in range(2, 2 + int(sys.argv[1])):
+    for kind, options in kinds.items():
+        start = time.perf_counter()
+        fit = bs.fit("chinchilla", runs, seed=seed, warn=False, **options)
+        out[kind]["seconds"].append(time.perf_counter() - start)
+        out[kind]["ess"].append(min(fit.diagnostics.ess_bulk[p] for p in ("alpha", "beta")))
+print(json.dumps(out))
+"""
+
+
+def warm_fits(fits: int, rounds: int, against: str | None) -> None:
+    """Warm fits in fresh processes, the interpreters taking turns: median seconds per kind of fit."""
+    pythons = [sys.executable, *([against] if against else [])]
+    results: list[dict[str, dict[str, list]]] = [{} for _ in pythons]
+    for _ in range(rounds):
+        for python, result in zip(pythons, results, strict=True):
+            out = json.loads(run_process(python, ["-c", WARM_FITS, str(fits)])[2].strip().splitlines()[-1])
+            for kind, values in out.items():
+                for key, numbers in values.items():
+                    result.setdefault(kind, {}).setdefault(key, []).extend(numbers)
+    print(f"warm fits of the 240 runs: {rounds} processes per interpreter, {fits} timed fits of each kind in each")
+    for python, result in zip(pythons, results, strict=True):
+        for kind, values in result.items():
+            seconds = values["seconds"]
+            print(f"{python:30s} {kind:8s} median {statistics.median(seconds):5.2f} s "
+                  f"(quartiles {np.quantile(seconds, 0.25):.2f}-{np.quantile(seconds, 0.75):.2f}), "
+                  f"smallest bulk ESS of alpha and beta {min(values['ess']):.0f}")  # fmt: skip
+
+
 def startup(repeats: int, heavy_repeats: int, against: str | None) -> None:
     print(f"start-up: medians of {repeats} fresh processes ({heavy_repeats} for the demo and compile options)")
     print(f"load average before: {os.getloadavg()[0]:.1f}")
@@ -153,8 +197,12 @@ def main() -> None:
     parser.add_argument("--startup", action="store_true", help="time start-up, the demo and compile options")
     parser.add_argument("--repeats", type=int, default=5, help="fresh processes per start-up command")
     parser.add_argument("--heavy-repeats", type=int, default=3, help="fresh runs of the demo and each compile option")
+    parser.add_argument("--warm", action="store_true", help="time warm fits in fresh processes")
     parser.add_argument("--against", help="another installation's python, timed on the same start-up commands")
     args = parser.parse_args()
+    if args.warm:
+        warm_fits(8, args.repeats, args.against)
+        return
     if args.startup:
         startup(args.repeats, args.heavy_repeats, args.against)
         return

@@ -87,7 +87,7 @@ def datasets(n_curves: int, n_chinchilla: int, n_normal: int = 0):
         yield "chinchilla/normal", f"seed {seed}", "chinchilla", "normal", simulate_chinchilla(seed)
 
 
-BASELINE_OPTIONS = {"init": "jitter", "remedies": False, "allow_unconverged": True}
+BASELINE_OPTIONS = {"init": "jitter", "remedies": False, "allow_unconverged": True, "tune": 1000}
 
 
 def make_jobs(fits: list, old: dict[str, str], seed: int) -> list[dict]:
