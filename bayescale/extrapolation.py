@@ -2,7 +2,8 @@
 
 The runs are ordered along the scale coordinate (see :mod:`bayescale.structure`). At each
 cut the model is refitted on the runs below the cut (short chains, the compiled model reused,
-the optimizer that places the chains started from the modes of the fit on all runs) and
+the optimizer that places the chains started from the modes of the fit on all runs; the
+refits sample at once, in threads, where the sampler allows) and
 asked to predict those above: their errors beyond the refit's own
 predictive spread, against their distance beyond the refit's runs, are the evidence about
 the discrepancy's growth (:mod:`bayescale.discrepancy`). With several series, a series is
@@ -14,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
+from functools import partial
 
 import numpy as np
 import xarray as xr
@@ -112,6 +114,18 @@ def refits_in_parallel(settings: SamplerSettings) -> bool:
     return settings.sampler == "nutpie" and settings.backend == "numba"
 
 
+def _started[T](jobs: list[Callable[[], T]], in_threads: bool) -> Callable[[], list[T]]:
+    """Start ``jobs`` in background threads, or run them here, one after another; the function
+    returned gives their results in order (waiting for them)."""
+    if not in_threads or len(jobs) < 2:
+        results = [job() for job in jobs]
+        return lambda: results
+    pool = ThreadPoolExecutor(len(jobs), thread_name_prefix="bayescale-refit")
+    pending = [pool.submit(job) for job in jobs]
+    pool.shutdown(wait=False)  # the threads end with their jobs
+    return lambda: [job.result() for job in pending]
+
+
 def start_leave_future_out(
     spec: ModelSpec, runs: Runs, scales: Mapping[str, float], settings: SamplerSettings
 ) -> Callable[[], tuple[HeldOut, int]]:
@@ -128,14 +142,7 @@ def start_leave_future_out(
         data = model_data(spec, runs.subset(np.flatnonzero(fitted)), scales)
         return sample_posterior(spec, data, replace(refit_settings, seed=seed), near, False)["posterior"].to_dataset()
 
-    if refits_in_parallel(settings) and len(masks) > 1:
-        pool = ThreadPoolExecutor(len(masks), thread_name_prefix="bayescale-refit")
-        pending = [pool.submit(refit, i, m) for i, m in enumerate(masks)]
-        pool.shutdown(wait=False)
-        posteriors = lambda: [job.result() for job in pending]  # noqa: E731
-    else:
-        done = [refit(i, m) for i, m in enumerate(masks)]
-        posteriors = lambda: done  # noqa: E731
+    posteriors = _started([partial(refit, i, m) for i, m in enumerate(masks)], refits_in_parallel(settings))
 
     def finish() -> tuple[HeldOut, int]:
         counts = np.sum([~m for m in masks], axis=0) if masks else np.zeros(len(runs))
