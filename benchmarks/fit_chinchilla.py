@@ -99,8 +99,12 @@ def startup_rows(pythons: list[str], repeats: int, heavy_repeats: int) -> list[d
             for python, rows in zip(pythons, samples, strict=True):
                 rows.setdefault(label, []).append(run_process(python, args)[:2])
     for label, extra in DEMOS.items():
+        # an earlier version's demo may not take the options: its row is left out
+        able = [p for p in pythons if not extra or has_options(p, ["demo"], extra)]
         for _ in range(heavy_repeats):
             for python, rows in zip(pythons, samples, strict=True):
+                if python not in able:
+                    continue
                 with tempfile.TemporaryDirectory() as compile_dir:
                     command = ["-m", "bayescale.cli", "demo", "--json", *extra]
                     for state in ("empty", "filled"):  # the first run fills the compile directory
@@ -108,6 +112,12 @@ def startup_rows(pythons: list[str], repeats: int, heavy_repeats: int) -> list[d
                             run_process(python, command, compile_dir)[:2]
                         )
     return [{label: median_pair(values) for label, values in rows.items()} for rows in samples]
+
+
+def has_options(python: str, command: list[str], options: list[str]) -> bool:
+    """Whether ``python``'s ``bayescale`` command lists every ``--option`` among ``options`` in its help."""
+    shown = run_process(python, ["-m", "bayescale.cli", *command, "--help"])[2]
+    return all(o in shown for o in options if o.startswith("--"))
 
 
 def compile_option_rows(repeats: int) -> list[dict]:
@@ -179,7 +189,7 @@ def startup(repeats: int, heavy_repeats: int, against: str | None) -> None:
     rows, *others = startup_rows([sys.executable, *([against] if against else [])], repeats, heavy_repeats)
     old = others[0] if others else {}
     for label, value in rows.items():
-        print(f"{label:36s} {value}" + (f"   | {against}: {old[label]}" if old else ""))
+        print(f"{label:36s} {value}" + (f"   | {against}: {old.get(label, 'not an option there')}" if old else ""))
     print("\ncompiling the model (4 chains x 1000 draws, 1000 tuning steps); cold = empty compile directory")
     header = ["option", "state", "compile wall", "compile CPU", "sample wall", "sample CPU", "ESS alpha", "ESS beta"]
     print(f"{header[0]:16s} {header[1]:5s} " + " ".join(f"{h:>12s}" for h in header[2:]) + "  same draws")
