@@ -12,7 +12,7 @@ CATALOG = PACKAGE.parent / "models"
 
 # Lowest first. A module may import its own layer and the layers below, never one above.
 LAYERS = [
-    ("foundations", ["errors", "version", "priors", "search", "modes", "files", "datasets", "cluster",
+    ("foundations", ["errors", "version", "priors", "search", "modes", "memo", "files", "datasets", "cluster",
                      "diagnostics", "prior_checks", "discrepancy"]),
     ("laws", ["law", "likelihood", "identity", "points", "structure", "cost", "population", "models"]),
     ("catalog", ["catalog"]),  # loads laws by name or path
