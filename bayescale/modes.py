@@ -9,6 +9,7 @@ covariance (inverse negative Hessian) and an estimate of the posterior mass near
 
 from __future__ import annotations
 
+import threading
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ LogDensity = Callable[[np.ndarray], tuple[float, np.ndarray]]
 
 SAME_MODE_DIP = 3.0  # nats: optima joined by a path that never falls further below both are one mode
 MAX_STEP = 2.0  # a start is at most this far from its mode in each unconstrained coordinate
+_QUIET = threading.Lock()  # refits optimize in threads; changing warning filters must not interleave
 
 
 @dataclass(frozen=True)
@@ -68,7 +70,7 @@ def maximize(log_density: LogDensity, start: np.ndarray, max_iter: int = 500) ->
             return np.inf, np.zeros_like(x)
         return -logp, -grad
 
-    with warnings.catch_warnings():
+    with _QUIET, warnings.catch_warnings():  # the warning filters are global: one thread at a time
         warnings.simplefilter("ignore", RuntimeWarning)
         result = optimize.minimize(negative, start, jac=True, method="BFGS", options={"maxiter": max_iter})
     if not np.isfinite(result.fun):
